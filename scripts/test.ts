@@ -1,0 +1,56 @@
+// `npm test`: type-checks, starts one embedded PostgreSQL server for the run with a migrated
+// template database (each test file clones its own database from it), runs node's test
+// runner over test/**/*.test.ts (or the files given), and cleans up. The runner's summary
+// is the last thing printed.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, chownSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../db/embedded.ts';
+import { migrate } from '../db/migrate.ts';
+import { withDatabase } from '../db/pool.ts';
+import { toolNotices } from '../test/tools.ts';
+
+const files = process.argv.slice(2);
+const TEMPLATE = 'pilothouse_template';
+
+if (files.length === 0 && process.env.PILOTHOUSE_SKIP_TYPECHECK !== '1') {
+  const tsc = spawnSync('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  if (tsc.status !== 0) {
+    console.error('npm test: type check failed (tsc --noEmit); fix the errors above');
+    process.exit(1);
+  }
+}
+for (const line of toolNotices()) console.log(line);
+
+const dir = mkdtempSync(join(tmpdir(), 'pilothouse-test-'));
+if (process.getuid?.() === 0) {
+  // The postgres user must be able to create the data folder inside.
+  spawnSync('sh', ['-c', 'id -u postgres >/dev/null 2>&1 || (groupadd -f postgres && useradd -g postgres postgres)']);
+  const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  chownSync(dir, uid, gid);
+}
+const server = await startEmbeddedPostgres({ dataDir: join(dir, 'pgdata') });
+let code = 1;
+try {
+  const admin = new pg.Client({ connectionString: server.url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${TEMPLATE}`);
+  await admin.end();
+  await migrate(withDatabase(server.url, TEMPLATE));
+  const concurrency = process.env.PILOTHOUSE_TEST_CONCURRENCY ?? '3';
+  const child = spawn(process.execPath, [
+    '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', '--test-timeout=300000',
+    ...(files.length ? files : ['test/**/*.test.ts']),
+  ], {
+    stdio: 'inherit',
+    env: { ...process.env, PILOTHOUSE_TEST_DATABASE_URL: server.url, PILOTHOUSE_TEST_TEMPLATE: TEMPLATE },
+  });
+  code = await new Promise<number>((ok) => child.on('exit', (c, sig) => ok(c ?? (sig ? 1 : 0))));
+} finally {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+process.exit(code);

@@ -1,0 +1,118 @@
+// The fastify application: plugins, auth, routes and console. Built without listening so
+// tests can call `app.inject`; server/main.ts starts it.
+import { randomUUID, } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { trace } from '@opentelemetry/api';
+import type { Db } from '../db/pool.ts';
+import type { Config } from './config.ts';
+import auth from './auth/plugin.ts';
+import { OidcClient } from './auth/oidc.ts';
+import metrics from './plugins/metrics.ts';
+import consolePlugin from './plugins/console.ts';
+import { installValidation } from './plugins/validation.ts';
+import authRoutes from './routes/auth.ts';
+import { FEATURE_ROUTES } from './routes/index.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db;
+    config: Config;
+  }
+}
+
+export interface AppOptions {
+  config: Config;
+  db: Db;
+  logger?: FastifyServerOptions['logger'];
+  /** serve the built console (off in API-only tests) */
+  console?: boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+/** PostgreSQL errors that mean the request carried a bad value, not that the server failed. */
+const PG_CLIENT_ERRORS: Record<string, number> = {
+  '22P02': 400, '22003': 400, '22007': 400, '22008': 400, '23514': 400, '23502': 400, '23503': 409, '23505': 409,
+};
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const { config, db } = opts;
+  const app = Fastify({
+    logger: opts.logger ?? {
+      level: config.LOG_LEVEL,
+      // Every log line of a traced request names its trace, so logs and traces join up.
+      mixin() {
+        const ctx = trace.getActiveSpan()?.spanContext();
+        return ctx ? { trace_id: ctx.traceId, span_id: ctx.spanId } : {};
+      },
+    },
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const sent = req.headers['x-request-id'];
+      return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID();
+    },
+    trustProxy: false,
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: undefined,
+  });
+  app.decorate('db', db);
+  app.decorate('config', config);
+  installValidation(app);
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
+    let status = err.statusCode ?? (err.code ? PG_CLIENT_ERRORS[err.code] : undefined) ?? 500;
+    if (status < 400) status = 500;
+    if (status >= 500) {
+      req.log.error({ err }, 'request failed');
+      return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: `internal error; quote request id ${req.id} when reporting it` });
+    }
+    const message = err.code && PG_CLIENT_ERRORS[err.code] ? `invalid value: ${err.message}` : err.message;
+    return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route for ${req.method} ${req.url.split('?')[0]}` });
+  });
+
+  await app.register(cookie);
+  // CSP is set on the console's HTML by its plugin; API responses are JSON.
+  await app.register(helmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
+  await app.register(rateLimit, { global: false });
+  await app.register(metrics, { token: config.METRICS_TOKEN });
+  await app.register(auth, { db, publicUrl: config.publicUrl, publicPrefixes: ['/api/docs'] });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Pilothouse API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  const oidc = config.OIDC_ISSUER && config.OIDC_CLIENT_ID
+    ? new OidcClient({
+      issuer: config.OIDC_ISSUER,
+      clientId: config.OIDC_CLIENT_ID,
+      clientSecret: config.OIDC_CLIENT_SECRET,
+      scopes: config.OIDC_SCOPES,
+      redirectUri: `${config.publicUrl}/auth/callback`,
+      adminEmails: config.OIDC_ADMIN_EMAILS.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean),
+      allowInsecure: config.OIDC_ALLOW_INSECURE,
+    })
+    : undefined;
+  await app.register(authRoutes, { oidc });
+  for (const routes of FEATURE_ROUTES) await app.register(routes);
+  if (opts.console !== false) await app.register(consolePlugin);
+  return app;
+}

@@ -1,0 +1,106 @@
+// Authentication and authorization in one place. Every route must declare `config.auth`:
+// registering a route without it throws, so no route can forget its permission check.
+import { timingSafeEqual } from 'node:crypto';
+import fp from 'fastify-plugin';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Db } from '../../db/pool.ts';
+import { verifyToken } from '../../tenancy/tokens.ts';
+import { hasPermission, type Principal } from './principal.ts';
+import { isTenantScoped, type Permission, type PlatformRole, type TenantRole } from './roles.ts';
+import { SESSION_COOKIE, sessionPrincipal } from './sessions.ts';
+
+export type RouteAuth =
+  | { public: true }
+  | { authenticated: true }
+  | { permission: Permission };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+async function authenticate(db: Db, req: FastifyRequest): Promise<Principal | null> {
+  const header = req.headers.authorization;
+  if (header !== undefined) {
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m?.[1]) return null;
+    const token = await verifyToken(db, m[1]);
+    if (!token) return null;
+    return {
+      kind: 'token',
+      id: token.id,
+      name: token.name,
+      userId: null,
+      platformRole: token.tenantId ? null : (token.role as PlatformRole),
+      tenantRoles: token.tenantId ? new Map([[token.tenantId, token.role as TenantRole]]) : new Map(),
+      via: 'bearer',
+    };
+  }
+  const sid = req.cookies?.[SESSION_COOKIE];
+  return sid ? ((await sessionPrincipal(db, sid)) ?? null) : null;
+}
+
+export interface AuthOptions {
+  db: Db;
+  publicUrl: string;
+  publicPrefixes?: string[];
+}
+
+export default fp(async function auth(app: FastifyInstance, opts: AuthOptions) {
+  app.decorateRequest('principal', null);
+
+  app.addHook('onRoute', (route) => {
+    // Third-party UIs whose routes cannot carry our config: public by prefix, named here.
+    if (!route.config?.auth && (opts.publicPrefixes ?? []).some((p) => route.url.startsWith(p))) {
+      route.config = { ...route.config, auth: { public: true } };
+    }
+    if (!route.config?.auth) {
+      throw new Error(`route ${route.method} ${route.url} declares no config.auth: say which permission it needs, or { public: true }`);
+    }
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    const rule = req.routeOptions.config?.auth;
+    if (!rule) return; // 404 handler and the like
+    if ('public' in rule) return;
+    const principal = await authenticate(opts.db, req);
+    if (!principal) {
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer')
+        .send({ statusCode: 401, error: 'Unauthorized', message: 'sign in, or send an API token as "Authorization: Bearer <token>"' });
+    }
+    req.principal = principal;
+    if (principal.via === 'session' && !SAFE_METHODS.has(req.method)) {
+      const origin = req.headers.origin;
+      const sent = req.headers['x-csrf-token'];
+      if (
+        (origin !== undefined && origin !== new URL(opts.publicUrl).origin && origin !== `${req.protocol}://${req.host}`) ||
+        typeof sent !== 'string' || !principal.csrfToken || !sameSecret(sent, principal.csrfToken)
+      ) {
+        return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: 'missing or wrong x-csrf-token header: send the csrfToken from GET /api/v1/me' });
+      }
+    }
+    if ('authenticated' in rule) return;
+    const url = req.routeOptions.url ?? '';
+    const tenantId = isTenantScoped(url) ? (req.params as Record<string, string>).tenantId : undefined;
+    if (hasPermission(principal, rule.permission, tenantId)) return;
+    // Outside its own tenants a caller learns nothing, not even that the tenant exists.
+    if (tenantId !== undefined && !principal.platformRole && !principal.tenantRoles.has(tenantId)) {
+      return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `tenant ${tenantId} not found` });
+    }
+    return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: `your role does not grant ${rule.permission}` });
+  });
+}, { name: 'pilothouse-auth', dependencies: ['@fastify/cookie'] });

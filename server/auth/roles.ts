@@ -1,0 +1,44 @@
+// Roles and what they may do. Routes declare one permission each; a tenant-scoped route
+// (its URL has :tenantId) checks it against that tenant, any other route against the
+// caller's platform role. Tenant roles never reach another tenant's rows.
+
+export const PLATFORM_ROLES = ['admin', 'sre', 'viewer'] as const;
+export const TENANT_ROLES = ['owner', 'admin', 'member', 'ingest'] as const;
+export const MEMBER_ROLES = ['owner', 'admin', 'member'] as const;
+export type PlatformRole = (typeof PLATFORM_ROLES)[number];
+export type TenantRole = (typeof TENANT_ROLES)[number];
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+
+export const PERMISSIONS = [
+  // tenant-scoped
+  'tenant:read', 'tenant:update', 'tenant:delete', 'quota:write',
+  'members:read', 'members:write',
+  'tokens:read', 'tokens:write',
+  'workspaces:read', 'workspaces:write',
+  'usage:read', 'usage:ingest', 'telemetry:ingest',
+  // platform-scoped
+  'tenants:list', 'tenants:create', 'platform:tokens', 'fleet:read', 'fleet:write',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const READS = PERMISSIONS.filter((p) => p.endsWith(':read') || p === 'tenants:list');
+
+export const TENANT_ROLE_PERMISSIONS: Record<TenantRole, readonly Permission[]> = {
+  owner: ['tenant:read', 'tenant:update', 'members:read', 'members:write', 'tokens:read', 'tokens:write', 'workspaces:read', 'workspaces:write', 'usage:read'],
+  admin: ['tenant:read', 'members:read', 'members:write', 'tokens:read', 'tokens:write', 'workspaces:read', 'workspaces:write', 'usage:read'],
+  member: ['tenant:read', 'members:read', 'workspaces:read', 'workspaces:write', 'usage:read'],
+  ingest: ['usage:ingest', 'telemetry:ingest'],
+};
+
+export const PLATFORM_ROLE_PERMISSIONS: Record<PlatformRole, readonly Permission[]> = {
+  admin: PERMISSIONS,
+  sre: [...READS, 'workspaces:write', 'fleet:write'],
+  viewer: READS,
+};
+
+/** Tenant roles ordered by power, for "you cannot grant more than you hold". */
+export const TENANT_ROLE_RANK: Record<TenantRole, number> = { ingest: 0, member: 1, admin: 2, owner: 3 };
+
+export function isTenantScoped(url: string): boolean {
+  return url.includes(':tenantId');
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// The `pilothouse` command. Subcommands print only their result on stdout (ids, tokens)
+// so scripts can capture it; messages go to stderr.
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { openDatabase } from './database.ts';
+import type { Db } from '../db/pool.ts';
+import { createTenant, listTenants, PLANS } from '../tenancy/tenants.ts';
+import { createToken } from '../tenancy/tokens.ts';
+import { PLATFORM_ROLES, TENANT_ROLES } from './auth/roles.ts';
+import { createBootstrapLink } from './auth/sessions.ts';
+
+function config(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(err.message + '\n');
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+async function withDb<T>(fn: (db: Db, cfg: Config) => Promise<T>): Promise<T> {
+  const cfg = config();
+  const db = await openDatabase(cfg, (m) => process.stderr.write(m + '\n'));
+  try {
+    return await fn(db.pool, cfg);
+  } finally {
+    await db.close();
+  }
+}
+
+function fail(message: string): never {
+  process.stderr.write(`pilothouse: ${message}\n`);
+  process.exit(1);
+}
+
+const program = new Command('pilothouse')
+  .description('Operations console and SRE toolkit for a multi-tenant cloud of OpenHands coding agents')
+  .showHelpAfterError();
+
+program.command('start').description('start the API and console (embedded PostgreSQL unless DATABASE_URL is set)').action(async () => {
+  const cfg = config();
+  if (cfg.PILOTHOUSE_SELF_TRACING) {
+    const { startTelemetry } = await import('./telemetry.ts');
+    const telemetry = startTelemetry({ endpoint: cfg.OTEL_EXPORTER_OTLP_ENDPOINT });
+    process.once('beforeExit', () => void telemetry.shutdown());
+  }
+  const { startServer } = await import('./main.ts');
+  const running = await startServer(cfg);
+  const stop = async (signal: string) => {
+    process.stderr.write(`\n${signal}: stopping Pilothouse…\n`);
+    const timer = setTimeout(() => process.exit(1), 15_000).unref();
+    await running.stop();
+    clearTimeout(timer);
+    process.stderr.write('Pilothouse stopped.\n');
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+});
+
+program.command('migrate').description('apply database migrations and exit').action(async () => {
+  await withDb(async () => process.stderr.write('database is up to date\n'));
+});
+
+const tenant = program.command('tenant').description('manage tenants');
+tenant.command('create <name>').description('create a tenant and print its id')
+  .addOption(new Option('--plan <plan>', 'the tenant\'s plan').choices(PLANS).default('team'))
+  .action(async (name: string, o: { plan: (typeof PLANS)[number] }) => {
+    const t = await withDb((db) => createTenant(db, { name, plan: o.plan })).catch((e: Error) => fail(e.message));
+    process.stdout.write(t.id + '\n');
+  });
+tenant.command('list').description('list tenants as JSON lines').action(async () => {
+  const all = await withDb((db) => listTenants(db));
+  for (const t of all) process.stdout.write(JSON.stringify({ id: t.id, name: t.name, plan: t.plan }) + '\n');
+});
+
+const token = program.command('token').description('manage API tokens');
+token.command('create').description('create an API token and print it (shown only once)')
+  .option('--tenant <id>', 'scope the token to this tenant')
+  .option('--platform', 'scope the token to the whole platform')
+  .requiredOption('--role <role>', `tenant roles: ${TENANT_ROLES.join(', ')}; platform roles: ${PLATFORM_ROLES.join(', ')}`)
+  .option('--name <name>', 'a label for the token', 'cli')
+  .option('--expires-in-days <days>', 'expire the token after this many days', Number)
+  .action(async (o: { tenant?: string; platform?: boolean; role: string; name: string; expiresInDays?: number }) => {
+    if (!!o.tenant === !!o.platform) fail('give exactly one of --tenant ID or --platform');
+    const roles: readonly string[] = o.platform ? PLATFORM_ROLES : TENANT_ROLES;
+    if (!roles.includes(o.role)) fail(`--role must be one of ${roles.join(', ')} for a ${o.platform ? 'platform' : 'tenant'} token`);
+    if (o.tenant && !/^[0-9a-f-]{36}$/i.test(o.tenant)) fail(`--tenant must be a tenant id (a UUID), got "${o.tenant}"`);
+    if (o.expiresInDays !== undefined && !(o.expiresInDays > 0)) fail('--expires-in-days must be a positive number');
+    const { secret } = await withDb((db) => createToken(db, {
+      name: o.name, tenantId: o.tenant ?? null, role: o.role as never, expiresInDays: o.expiresInDays,
+    })).catch((e: Error & { code?: string }) => fail(e.code === '23503' ? `no tenant with id ${o.tenant}` : e.message));
+    process.stdout.write(secret + '\n');
+  });
+
+program.command('admin').description('platform administration')
+  .command('link').description('print a new one-time sign-in link for the first admin')
+  .action(async () => {
+    const url = await withDb(async (db, cfg) => `${cfg.publicUrl}/auth/bootstrap?token=${await createBootstrapLink(db)}`);
+    process.stdout.write(url + '\n');
+  });
+
+await program.parseAsync(process.argv);

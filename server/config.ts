@@ -1,0 +1,59 @@
+// Configuration from environment variables, validated once at start: a wrong value stops
+// the process with a message naming the variable and what it accepts.
+import { resolve } from 'node:path';
+import { Type, type Static, type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+
+const Url = (description: string) => Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', description }));
+
+export const ConfigSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'a TCP port from 0 to 65535 (0 picks a free one)' }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'the address to listen on, such as 127.0.0.1 or 0.0.0.0' }),
+  PUBLIC_URL: Url('the URL users reach Pilothouse at, such as https://pilothouse.example.com (default: http://HOST:PORT)'),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'a postgres:// connection URL; unset, Pilothouse runs an embedded PostgreSQL' })),
+  PILOTHOUSE_DATA_DIR: Type.String({ minLength: 1, default: '.pilothouse', description: 'a folder for the embedded PostgreSQL data and local state' }),
+  PROMETHEUS_URL: Url('the base URL of a Prometheus server, such as http://127.0.0.1:9090'),
+  KUBECONFIG: Type.Optional(Type.String({ minLength: 1, description: 'the path of a kubeconfig file' })),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'a bearer token of at least 16 characters guarding /metrics' })),
+  OIDC_ISSUER: Url('the OpenID Provider issuer URL, such as https://accounts.example.com'),
+  OIDC_CLIENT_ID: Type.Optional(Type.String({ minLength: 1, description: 'the OAuth client id registered at the OpenID Provider' })),
+  OIDC_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 1, description: 'the OAuth client secret (omit for a public client using PKCE only)' })),
+  OIDC_SCOPES: Type.String({ default: 'openid email profile', pattern: '(^|\\s)openid(\\s|$)', description: 'space-separated scopes that include openid' }),
+  OIDC_ADMIN_EMAILS: Type.String({ default: '', description: 'comma-separated e-mail addresses that get the platform admin role at sign-in' }),
+  OIDC_ALLOW_INSECURE: Type.Boolean({ default: false, description: 'true to allow an http:// issuer (tests and local providers only)' }),
+  SESSION_TTL_HOURS: Type.Number({ exclusiveMinimum: 0, maximum: 720, default: 12, description: 'hours a console session lasts, up to 720' }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'one of fatal, error, warn, info, debug, trace, silent' }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Url('the OTLP/HTTP endpoint base URL; unset, Pilothouse sends its traces to itself'),
+  PILOTHOUSE_SELF_TRACING: Type.Boolean({ default: true, description: 'true or false: trace Pilothouse itself with OpenTelemetry' }),
+  PILOTHOUSE_DEMO: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], { default: 'auto', description: 'auto, on or off: run the simulated demo fleet (auto: when no KUBECONFIG is set)' }),
+});
+
+export type Config = Static<typeof ConfigSchema> & { dataDir: string; publicUrl: string };
+
+export class ConfigError extends Error {}
+
+/** Parses and checks `env`; throws ConfigError naming each bad variable and what it accepts. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const props = ConfigSchema.properties as Record<string, TSchema & { description?: string }>;
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(props)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') raw[key] = v;
+  }
+  const value = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw)) as Static<typeof ConfigSchema>;
+  const problems = new Map<string, string>();
+  for (const err of Value.Errors(ConfigSchema, value)) {
+    const key = err.instancePath.split('/')[1] ?? '';
+    if (!problems.has(key)) problems.set(key, `${key}=${JSON.stringify(raw[key])} is not valid: expected ${props[key]?.description ?? err.message}`);
+  }
+  if (value.OIDC_ISSUER && !value.OIDC_CLIENT_ID) problems.set('OIDC_CLIENT_ID', 'OIDC_CLIENT_ID is required when OIDC_ISSUER is set');
+  if (!value.OIDC_ISSUER && value.OIDC_CLIENT_ID) problems.set('OIDC_ISSUER', 'OIDC_ISSUER is required when OIDC_CLIENT_ID is set');
+  if (value.OIDC_ISSUER?.startsWith('http://') && !value.OIDC_ALLOW_INSECURE) {
+    problems.set('OIDC_ISSUER', 'OIDC_ISSUER must be an https:// URL (set OIDC_ALLOW_INSECURE=true only for a local test provider)');
+  }
+  if (problems.size > 0) throw new ConfigError(`Invalid configuration:\n  ${[...problems.values()].join('\n  ')}`);
+  const dataDir = resolve(value.PILOTHOUSE_DATA_DIR);
+  const shownHost = value.HOST === '0.0.0.0' || value.HOST === '::' ? 'localhost' : value.HOST;
+  const publicUrl = (value.PUBLIC_URL ?? `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${value.PORT}`).replace(/\/+$/, '');
+  return { ...value, dataDir, publicUrl };
+}

@@ -1,0 +1,48 @@
+// `pilothouse start`: database, migrations, API and console in one process.
+import type { Config } from './config.ts';
+import { buildApp } from './app.ts';
+import { openDatabase } from './database.ts';
+import { createBootstrapLink } from './auth/sessions.ts';
+
+export interface Running {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, print: (line: string) => void = console.log): Promise<Running> {
+  const started = performance.now();
+  const db = await openDatabase(config, (m) => print(m));
+  const app = await buildApp({ config, db: db.pool });
+  let address: string;
+  try {
+    address = await app.listen({ port: config.PORT, host: config.HOST });
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  // With PORT=0 the real port is known only now.
+  const port = Number(new URL(address).port);
+  const url = config.PUBLIC_URL ? config.publicUrl : config.publicUrl.replace(/:\d+$/, `:${port}`);
+  if (url !== config.publicUrl) Object.assign(config, { publicUrl: url });
+  const lines = [
+    '',
+    `  Pilothouse is ready at ${url}  (${Math.round(performance.now() - started)} ms)`,
+    `  database: ${db.embedded ? `embedded PostgreSQL in ${config.dataDir}/pgdata` : 'DATABASE_URL'}`,
+    `  API docs: ${url}/api/docs`,
+  ];
+  if (!config.OIDC_ISSUER) {
+    const secret = await createBootstrapLink(db.pool);
+    lines.push(`  sign in (one-time link, valid 60 minutes): ${url}/auth/bootstrap?token=${secret}`);
+  } else {
+    lines.push(`  sign in with ${config.OIDC_ISSUER}`);
+  }
+  print(lines.join('\n') + '\n');
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    stop: () => (stopping ??= (async () => {
+      await app.close();
+      await db.close();
+    })()),
+  };
+}

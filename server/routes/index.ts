@@ -1,0 +1,10 @@
+// Every feature's routes, in one list the app registers. Add a feature here.
+import type { FastifyPluginAsync } from 'fastify';
+import health from './health.ts';
+import me from './me.ts';
+import tenants from './tenants.ts';
+import members from './members.ts';
+import tokens from './tokens.ts';
+import workspaces from './workspaces.ts';
+
+export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces];

@@ -1,0 +1,21 @@
+// The workspace state machine: pending → starting → running ⇄ paused → archived, plus error.
+
+export const WORKSPACE_STATES = ['pending', 'starting', 'running', 'paused', 'archived', 'error'] as const;
+export type WorkspaceState = (typeof WORKSPACE_STATES)[number];
+
+const NEXT: Record<WorkspaceState, readonly WorkspaceState[]> = {
+  pending: ['starting', 'archived', 'error'],
+  starting: ['running', 'paused', 'archived', 'error'],
+  running: ['paused', 'archived', 'error'],
+  paused: ['starting', 'archived', 'error'],
+  error: ['starting', 'paused', 'archived'],
+  archived: [],
+};
+
+export function canTransition(from: WorkspaceState, to: WorkspaceState): boolean {
+  return NEXT[from].includes(to);
+}
+
+export function allowedTransitions(from: WorkspaceState): readonly WorkspaceState[] {
+  return NEXT[from];
+}
