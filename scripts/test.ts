@@ -11,6 +11,7 @@ import { startEmbeddedPostgres } from '../db/embedded.ts';
 import { migrate } from '../db/migrate.ts';
 import { withDatabase } from '../db/pool.ts';
 import { toolNotices } from '../test/tools.ts';
+import { buildConsole, consoleIsStale } from './build-console.ts';
 
 const files = process.argv.slice(2);
 const TEMPLATE = 'pilothouse_template';
@@ -23,6 +24,7 @@ if (files.length === 0 && process.env.PILOTHOUSE_SKIP_TYPECHECK !== '1') {
   }
 }
 for (const line of toolNotices()) console.log(line);
+if (consoleIsStale()) buildConsole();
 
 const dir = mkdtempSync(join(tmpdir(), 'pilothouse-test-'));
 if (process.getuid?.() === 0) {

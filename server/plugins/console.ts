@@ -25,7 +25,7 @@ export function consoleCsp(html: string): string {
 }
 
 export default async function consolePlugin(app: FastifyInstance) {
-  const index = `${CONSOLE_BUILD}/index.html`;
+  const index = `${CONSOLE_BUILD}/200.html`;
   if (!existsSync(index)) {
     app.get('/', { config: { auth: { public: true } }, schema: { hide: true } }, async (_req, reply) =>
       reply.type('text/plain').send('The console is not built. Run `npm run build`, then restart.'));

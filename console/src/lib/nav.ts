@@ -1,0 +1,14 @@
+// The console's navigation. A feature adds its page here; `permission` hides the entry from
+// callers who could not use it (the server enforces it regardless).
+export interface NavItem {
+  href: string;
+  label: string;
+  /** shown when the caller holds this permission on the platform or in any tenant */
+  permission?: string;
+}
+
+export const NAV: NavItem[] = [
+  { href: '/', label: 'Overview' },
+  { href: '/tenants', label: 'Tenants' },
+  { href: '/workspaces', label: 'Workspaces', permission: 'workspaces:read' },
+];

@@ -1,0 +1,30 @@
+// Real headless Chromium for console tests, driven by playwright-core.
+import { after } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { TOOLS } from './tools.ts';
+
+export async function launchBrowser(): Promise<Browser> {
+  const browser = await chromium.launch({
+    executablePath: TOOLS.chromium.path,
+    headless: true,
+    // Playwright gives each launch a fresh temporary profile of its own.
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync',
+    ],
+  });
+  after(() => browser.close());
+  return browser;
+}
+
+/** A page that fails the test on any uncaught page error or console error. */
+export async function strictPage(browser: Browser): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  return { page, errors };
+}

@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { skipWithout } from '../tools.ts';
+import { buildTestApp } from '../helper.ts';
+import { createBootstrapLink } from '../../server/auth/sessions.ts';
+
+const skip = skipWithout('chromium');
+
+test('an admin signs in through the bootstrap link, creates a tenant in the form and sees it listed', { skip }, async () => {
+  const { launchBrowser, strictPage } = await import('../browser.ts');
+  const t = await buildTestApp({ console: true });
+  const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const browser = await launchBrowser();
+  const { page, errors } = await strictPage(browser);
+
+  await page.goto(`${base}/tenants`);
+  await page.waitForURL(/\/signin/);
+  assert.match(await page.textContent('body') ?? '', /one-time link/);
+  errors.length = 0; // the signed-out probe of /api/v1/me answered 401, as it should
+
+  await page.goto(`${base}/auth/bootstrap?token=${await createBootstrapLink(t.db)}`);
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  await page.getByRole('link', { name: 'Tenants' }).click();
+  await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+
+  await page.getByLabel('Name').fill('Initech');
+  await page.getByLabel('Plan').selectOption('enterprise');
+  await page.getByRole('button', { name: 'Create tenant' }).click();
+  const row = page.getByRole('row', { name: /Initech/ });
+  await row.waitFor();
+  assert.match(await row.textContent() ?? '', /enterprise/);
+
+  const stored = await t.db.query(`SELECT plan FROM tenants WHERE name = 'Initech'`);
+  assert.equal(stored.rows[0]?.plan, 'enterprise');
+  assert.deepEqual(errors, []);
+});
+
+test('a used bootstrap link does not sign anyone in a second time', { skip }, async () => {
+  const t = await buildTestApp({ console: true });
+  const secret = await createBootstrapLink(t.db);
+  const first = await t.app.inject({ url: `/auth/bootstrap?token=${secret}` });
+  assert.equal(first.statusCode, 303);
+  assert.match(String(first.headers['set-cookie']), /ph_session=.*HttpOnly.*SameSite=Lax/i);
+  const second = await t.app.inject({ url: `/auth/bootstrap?token=${secret}` });
+  assert.equal(second.statusCode, 401);
+});
