@@ -9,6 +9,13 @@ import { hasPermission, type Principal } from './principal.ts';
 import { isTenantScoped, type Permission, type PlatformRole, type TenantRole } from './roles.ts';
 import { SESSION_COOKIE, sessionPrincipal } from './sessions.ts';
 
+export interface RouteRecord {
+  method: string;
+  url: string;
+  auth: RouteAuth;
+  bodyLimit?: number;
+}
+
 export type RouteAuth =
   | { public: true }
   | { authenticated: true }
@@ -20,6 +27,10 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | null;
+  }
+  interface FastifyInstance {
+    /** every route with the access rule it declared, for audits and the authorization tests */
+    routeAuth: RouteRecord[];
   }
 }
 
@@ -60,6 +71,8 @@ export interface AuthOptions {
 
 export default fp(async function auth(app: FastifyInstance, opts: AuthOptions) {
   app.decorateRequest('principal', null);
+  const records: RouteRecord[] = [];
+  app.decorate('routeAuth', records);
 
   app.addHook('onRoute', (route) => {
     // Third-party UIs whose routes cannot carry our config: public by prefix, named here.
@@ -68,6 +81,9 @@ export default fp(async function auth(app: FastifyInstance, opts: AuthOptions) {
     }
     if (!route.config?.auth) {
       throw new Error(`route ${route.method} ${route.url} declares no config.auth: say which permission it needs, or { public: true }`);
+    }
+    for (const method of [route.method].flat()) {
+      records.push({ method, url: route.url, auth: route.config.auth, bodyLimit: route.bodyLimit });
     }
   });
 
