@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bearer, buildTestApp } from '../helper.ts';
+import { transitionWorkspace } from '../../tenancy/workspaces.ts';
+
+const t = await buildTestApp();
+const tenant = await t.tenant();
+const member = await t.token('member', tenant.id);
+const base = `/api/v1/tenants/${tenant.id}/workspaces`;
+
+test('a created workspace is pending, with its creation recorded as the first transition', async () => {
+  const res = await t.app.inject({ method: 'POST', url: base, headers: bearer(member), payload: { name: 'api-fix', region: 'eu-west-1', repository: 'github.com/acme/api', resourceFactor: 2, nodePool: 'spot' } });
+  assert.equal(res.statusCode, 201);
+  const ws = res.json();
+  assert.equal(ws.state, 'pending');
+  assert.equal(ws.resourceFactor, 2);
+  const detail = (await t.app.inject({ url: `${base}/${ws.id}`, headers: bearer(member) })).json();
+  assert.deepEqual(detail.history.map((h: { from: string | null; to: string }) => [h.from, h.to]), [[null, 'pending']]);
+});
+
+test('pages are newest first and stable: every workspace appears exactly once', async () => {
+  const own = await t.tenant();
+  const tok = await t.token('member', own.id);
+  for (let i = 0; i < 7; i++) {
+    await t.app.inject({ method: 'POST', url: `/api/v1/tenants/${own.id}/workspaces`, headers: bearer(tok), payload: { name: `ws-${i}`, region: 'us-east-1' } });
+  }
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = (await t.app.inject({ url: `/api/v1/tenants/${own.id}/workspaces`, query: { limit: '3', ...(cursor ? { cursor } : {}) }, headers: bearer(tok) })).json();
+    seen.push(...page.items.map((w: { name: string }) => w.name));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  assert.deepEqual(seen, ['ws-6', 'ws-5', 'ws-4', 'ws-3', 'ws-2', 'ws-1', 'ws-0']);
+});
+
+test('filters by state and name', async () => {
+  const own = await t.tenant();
+  const tok = await t.token('member', own.id);
+  const a = (await t.app.inject({ method: 'POST', url: `/api/v1/tenants/${own.id}/workspaces`, headers: bearer(tok), payload: { name: 'alpha', region: 'us-east-1' } })).json();
+  await t.app.inject({ method: 'POST', url: `/api/v1/tenants/${own.id}/workspaces`, headers: bearer(tok), payload: { name: 'beta', region: 'us-east-1' } });
+  await transitionWorkspace(t.db, own.id, a.id, { to: 'starting' });
+  const starting = (await t.app.inject({ url: `/api/v1/tenants/${own.id}/workspaces?state=starting`, headers: bearer(tok) })).json();
+  assert.deepEqual(starting.items.map((w: { name: string }) => w.name), ['alpha']);
+  const byName = (await t.app.inject({ url: `/api/v1/tenants/${own.id}/workspaces?q=et`, headers: bearer(tok) })).json();
+  assert.deepEqual(byName.items.map((w: { name: string }) => w.name), ['beta']);
+});
+
+test('a tampered cursor is a 400 that says what to pass', async () => {
+  const res = await t.app.inject({ url: `${base}?cursor=bm9wZQ`, headers: bearer(member) });
+  assert.equal(res.statusCode, 400);
+  assert.match(res.json().message, /nextCursor/);
+});
+
+test('the state machine refuses impossible transitions and stamps each allowed one', async () => {
+  const ws = (await t.app.inject({ method: 'POST', url: base, headers: bearer(member), payload: { name: 'sm', region: 'eu-west-1' } })).json();
+  await assert.rejects(transitionWorkspace(t.db, tenant.id, ws.id, { to: 'running' }), /cannot become running; from pending it can become starting/);
+  await transitionWorkspace(t.db, tenant.id, ws.id, { to: 'starting' });
+  const running = await transitionWorkspace(t.db, tenant.id, ws.id, { to: 'running' });
+  assert.ok(running.transitions.running! >= running.transitions.starting!);
+  const archived = (await t.app.inject({ method: 'DELETE', url: `${base}/${ws.id}`, headers: bearer(member) })).json();
+  assert.equal(archived.state, 'archived');
+  const again = await t.app.inject({ method: 'DELETE', url: `${base}/${ws.id}`, headers: bearer(member) });
+  assert.equal(again.statusCode, 200, 'archiving twice is idempotent');
+});
+
+test('a stale version loses: concurrent transitions cannot both win', async () => {
+  const ws = (await t.app.inject({ method: 'POST', url: base, headers: bearer(member), payload: { name: 'race', region: 'eu-west-1' } })).json();
+  const results = await Promise.allSettled([
+    transitionWorkspace(t.db, tenant.id, ws.id, { to: 'starting', expectedVersion: ws.version }),
+    transitionWorkspace(t.db, tenant.id, ws.id, { to: 'archived', expectedVersion: ws.version }),
+  ]);
+  assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+  const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM workspace_transitions WHERE workspace_id = $1`, [ws.id]);
+  assert.equal(rows[0].n, 2);
+});
+
+test('two workspaces of one tenant cannot share a name; another tenant may use it', async () => {
+  await t.app.inject({ method: 'POST', url: base, headers: bearer(member), payload: { name: 'shared', region: 'eu-west-1' } });
+  const dup = await t.app.inject({ method: 'POST', url: base, headers: bearer(member), payload: { name: 'Shared', region: 'eu-west-1' } });
+  assert.equal(dup.statusCode, 409);
+  const other = await t.tenant();
+  const ok = await t.app.inject({ method: 'POST', url: `/api/v1/tenants/${other.id}/workspaces`, headers: bearer(await t.token('member', other.id)), payload: { name: 'shared', region: 'eu-west-1' } });
+  assert.equal(ok.statusCode, 201);
+});
