@@ -40,7 +40,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const v = env[key];
     if (v !== undefined && v !== '') raw[key] = v;
   }
-  const value = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw)) as Static<typeof ConfigSchema>;
+  const value = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, { ...raw })) as Static<typeof ConfigSchema>;
   const problems = new Map<string, string>();
   for (const err of Value.Errors(ConfigSchema, value)) {
     const key = err.instancePath.split('/')[1] ?? '';
