@@ -53,6 +53,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       },
     },
     bodyLimit: 1024 * 1024,
+    // One line per request, written below with its route, status and trace id.
+    disableRequestLogging: true,
     requestIdHeader: false,
     genReqId: (req) => {
       const sent = req.headers['x-request-id'];
@@ -68,6 +70,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    // Tie this request's log lines to its trace: @fastify/otel opened the span just before.
+    const span = (req as { opentelemetry?: () => { span?: { spanContext(): { traceId: string; spanId: string } } } })
+      .opentelemetry?.().span ?? trace.getActiveSpan();
+    const ids = span?.spanContext();
+    if (ids && ids.traceId !== '00000000000000000000000000000000') {
+      req.log = req.log.child({ trace_id: ids.traceId, span_id: ids.spanId });
+      reply.log = req.log;
+    }
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info({ method: req.method, url: req.url, route: req.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request completed');
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {

@@ -7,6 +7,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { FastifyOtelInstrumentation } from '@fastify/otel';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 /** Paths whose requests are never traced (ingest endpoints and scrapes). */
 export const UNTRACED_PATHS = ['/v1/traces', '/collect', '/metrics', '/healthz', '/readyz'];
@@ -21,6 +22,8 @@ export interface TelemetryOptions {
   endpoint?: string;
   serviceName?: string;
   version?: string;
+  /** extra span processors (tests collect spans in memory with one) */
+  spanProcessors?: SpanProcessor[];
 }
 
 export function startTelemetry(opts: TelemetryOptions): { shutdown(): Promise<void> } {
@@ -29,7 +32,10 @@ export function startTelemetry(opts: TelemetryOptions): { shutdown(): Promise<vo
       [ATTR_SERVICE_NAME]: opts.serviceName ?? process.env.OTEL_SERVICE_NAME ?? 'pilothouse',
       [ATTR_SERVICE_VERSION]: opts.version ?? '0.1.0',
     }),
-    traceExporter: opts.endpoint ? new OTLPTraceExporter({ url: `${opts.endpoint.replace(/\/+$/, '')}/v1/traces` }) : undefined,
+    spanProcessors: [
+      ...(opts.endpoint ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${opts.endpoint.replace(/\/+$/, '')}/v1/traces` }))] : []),
+      ...(opts.spanProcessors ?? []),
+    ],
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => isUntraced(req.url ?? ''),
