@@ -6,7 +6,7 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   plugins: [
     sveltekit({
-      adapter: adapter({ fallback: '200.html', precompress: false }),
+      adapter: adapter({ fallback: '200.html', precompress: true }),
       // The console is a single-page app served by the Pilothouse process itself.
       prerender: { entries: [] },
     }),

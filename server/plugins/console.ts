@@ -33,7 +33,7 @@ export default async function consolePlugin(app: FastifyInstance) {
   }
   const html = readFileSync(index, 'utf8');
   const csp = consoleCsp(html);
-  await app.register(fastifyStatic, { root: CONSOLE_BUILD, serve: false });
+  await app.register(fastifyStatic, { root: CONSOLE_BUILD, serve: false, preCompressed: true });
 
   app.get('/_app/*', { config: { auth: { public: true } }, schema: { hide: true } }, async (req, reply) => {
     const path = (req.params as { '*': string })['*'];
