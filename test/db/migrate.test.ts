@@ -37,3 +37,14 @@ test('migrating an up-to-date database applies nothing', async () => {
 test('migration files are ordered by a timestamp prefix', () => {
   for (const f of readdirSync(MIGRATIONS_DIR)) assert.match(f, /^\d{14}_[a-z0-9_]+\.sql$/, f);
 });
+
+test('a migration edited after it was applied stops the start with a message', async () => {
+  const url = await emptyDatabase();
+  await migrate(url);
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  // Pretend the file changed since it was applied: the recorded checksum no longer matches.
+  await c.query(`UPDATE schema_migration_checksums SET sha256 = 'x' WHERE name = (SELECT min(name) FROM schema_migration_checksums)`);
+  await c.end();
+  await assert.rejects(migrate(url), /was edited after it was applied: restore it and put the change in a new migration file/);
+});
