@@ -2,7 +2,7 @@
 // tests can call `app.inject`; server/main.ts starts it.
 import { randomUUID, } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -54,7 +54,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     bodyLimit: 1024 * 1024,
     // One line per request, written below with its route, status and trace id.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     requestIdHeader: false,
     genReqId: (req) => {
       const sent = req.headers['x-request-id'];

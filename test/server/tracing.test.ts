@@ -26,7 +26,7 @@ test('a request\'s log lines carry its trace id, and its span carries the reques
   await new Promise((r) => setTimeout(r, 50));
   const span = exporter.getFinishedSpans().find((s) => s.attributes['http.request.id'] === 'req-trace-1');
   assert.ok(span, `a span carries the request id; spans: ${exporter.getFinishedSpans().map((s) => s.name).join(', ')}`);
-  const logged = lines.filter((l) => l.reqId === 'req-trace-1');
+  const logged = lines.filter((l) => l.request_id === 'req-trace-1');
   assert.ok(logged.some((l) => l.msg === 'request completed' && l.status === 401));
   for (const l of logged) assert.equal(l.trace_id, span.spanContext().traceId, JSON.stringify(l));
 });
