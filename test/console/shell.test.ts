@@ -44,3 +44,31 @@ test('a used bootstrap link does not sign anyone in a second time', { skip }, as
   const second = await t.app.inject({ url: `/auth/bootstrap?token=${secret}` });
   assert.equal(second.statusCode, 401);
 });
+
+test('a tenant page adds a member and creates a token shown once, which then works', { skip }, async () => {
+  const { launchBrowser, strictPage } = await import('../browser.ts');
+  const t = await buildTestApp({ console: true });
+  const tenant = await t.tenant('Hooli');
+  const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const browser = await launchBrowser();
+  const { page, errors } = await strictPage(browser);
+  await page.goto(`${base}/auth/bootstrap?token=${await createBootstrapLink(t.db)}`);
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  await page.goto(`${base}/tenants`);
+  await page.getByRole('link', { name: 'Hooli' }).click();
+  await page.getByRole('heading', { name: 'Hooli' }).waitFor();
+
+  await page.getByLabel('E-mail').fill('gavin@hooli.example');
+  await page.getByRole('button', { name: 'Add member' }).click();
+  await page.getByRole('row', { name: /gavin@hooli\.example/ }).waitFor();
+
+  await page.getByRole('form', { name: 'Create token' }).getByLabel('Name').fill('collector');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const secret = (await page.getByTestId('new-token').textContent())?.trim() ?? '';
+  assert.match(secret, /^ph_/);
+  await page.getByRole('row', { name: /collector/ }).waitFor();
+  const me = await t.app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${secret}` } });
+  assert.equal(me.json().tenants[0].id, tenant.id);
+  assert.equal(me.json().tenants[0].role, 'ingest');
+  assert.deepEqual(errors, []);
+});
