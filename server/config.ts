@@ -25,6 +25,9 @@ export const ConfigSchema = Type.Object({
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'one of fatal, error, warn, info, debug, trace, silent' }),
   OTEL_EXPORTER_OTLP_ENDPOINT: Url('the OTLP/HTTP endpoint base URL; unset, Pilothouse sends its traces to itself'),
   PILOTHOUSE_SELF_TRACING: Type.Boolean({ default: true, description: 'true or false: trace Pilothouse itself with OpenTelemetry' }),
+  USAGE_MAX_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 1000, default: 8, description: 'usage ingestion requests processed at once before answering 429, from 1 to 1000' }),
+  USAGE_CLOSE_GRACE_DAYS: Type.Integer({ minimum: 0, maximum: 35, default: 3, description: 'days after a month ends before it is closed into immutable usage reports, 0 to 35' }),
+  PRICE_CATALOG_FILE: Type.Optional(Type.String({ minLength: 1, description: 'a YAML or JSON price catalogue loaded at start (a new version is added when it differs)' })),
   PILOTHOUSE_DEMO: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], { default: 'auto', description: 'auto, on or off: run the simulated demo fleet (auto: when no KUBECONFIG is set)' }),
 });
 

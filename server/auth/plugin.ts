@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../../db/pool.ts';
 import { verifyToken } from '../../tenancy/tokens.ts';
 import { hasPermission, type Principal } from './principal.ts';
-import { isTenantScoped, type Permission, type PlatformRole, type TenantRole } from './roles.ts';
+import { TENANT_ROLE_PERMISSIONS, isTenantScoped, type Permission, type PlatformRole, type TenantRole } from './roles.ts';
 import { SESSION_COOKIE, sessionPrincipal } from './sessions.ts';
 
 export interface RouteRecord {
@@ -19,7 +19,12 @@ export interface RouteRecord {
 export type RouteAuth =
   | { public: true }
   | { authenticated: true }
-  | { permission: Permission };
+  | { permission: Permission }
+  // The route acts in the caller's own tenant, named by its token rather than the URL or
+  // the body (ingestion: a sender cannot write into a tenant it merely names). The caller
+  // must hold the permission through a role in exactly one tenant; platform roles have no
+  // tenant of their own and are refused.
+  | { permission: Permission; tenant: 'own' };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -27,6 +32,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | null;
+    /** the tenant the request acts in, once authorized: the URL's :tenantId, or the caller's own */
+    tenantId: string | null;
   }
   interface FastifyInstance {
     /** every route with the access rule it declared, for audits and the authorization tests */
@@ -71,6 +78,7 @@ export interface AuthOptions {
 
 export default fp(async function auth(app: FastifyInstance, opts: AuthOptions) {
   app.decorateRequest('principal', null);
+  app.decorateRequest('tenantId', null);
   const records: RouteRecord[] = [];
   app.decorate('routeAuth', records);
 
@@ -110,9 +118,25 @@ export default fp(async function auth(app: FastifyInstance, opts: AuthOptions) {
       }
     }
     if ('authenticated' in rule) return;
+    if ('tenant' in rule) {
+      const own = [...principal.tenantRoles]
+        .filter(([, role]) => TENANT_ROLE_PERMISSIONS[role].includes(rule.permission))
+        .map(([id]) => id);
+      if (own.length === 1) {
+        req.tenantId = own[0]!;
+        return;
+      }
+      const message = own.length === 0
+        ? `this route acts in the tenant of the caller's token: use a tenant token whose role grants ${rule.permission}`
+        : `you hold ${rule.permission} in several tenants: use an API token of the one tenant you mean`;
+      return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message });
+    }
     const url = req.routeOptions.url ?? '';
     const tenantId = isTenantScoped(url) ? (req.params as Record<string, string>).tenantId : undefined;
-    if (hasPermission(principal, rule.permission, tenantId)) return;
+    if (hasPermission(principal, rule.permission, tenantId)) {
+      req.tenantId = tenantId ?? null;
+      return;
+    }
     // Outside its own tenants a caller learns nothing, not even that the tenant exists.
     if (tenantId !== undefined && !principal.platformRole && !principal.tenantRoles.has(tenantId)) {
       return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `tenant ${tenantId} not found` });

@@ -18,6 +18,7 @@ export const PERMISSIONS = [
   'usage:read', 'usage:ingest', 'telemetry:ingest',
   // platform-scoped
   'tenants:list', 'tenants:create', 'platform:tokens', 'fleet:read', 'fleet:write',
+  'meters:write', 'prices:write', 'billing:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

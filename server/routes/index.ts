@@ -6,5 +6,6 @@ import tenants from './tenants.ts';
 import members from './members.ts';
 import tokens from './tokens.ts';
 import workspaces from './workspaces.ts';
+import usageEvents from './usage-events.ts';
 
-export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces];
+export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, usageEvents];

@@ -1,0 +1,79 @@
+// One request's worth of events: validate each, absorb replays, store the rest, and say
+// what happened to every event. The answer is built only after the batch committed.
+import type { Db } from '../../db/pool.ts';
+import { meterMap } from './meters.ts';
+import { writeEvents } from './store.ts';
+import { checkEvent, subjectsOf, type RejectionReason, type UsageEvent } from './validate.ts';
+
+export interface Rejection {
+  index: number;
+  id: string | null;
+  reason: RejectionReason;
+  message: string;
+}
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  /** indexes of the events absorbed as replays of events already stored */
+  duplicateIndexes: number[];
+  rejections: Rejection[];
+}
+
+export interface IngestObserver {
+  /** called after commit with what was stored, what was a duplicate and what was refused */
+  (result: IngestResult, stored: readonly UsageEvent[], commitSeconds: number): void;
+}
+
+async function lookups(db: Db, tenantId: string, subjects: string[]): Promise<{ workspaces: Set<string>; closedUntil: Date | null }> {
+  const { rows } = await db.query(
+    `SELECT (SELECT (max(period)::timestamp + interval '1 month') AT TIME ZONE 'UTC' FROM usage_closed_periods) AS closed_until,
+            (SELECT coalesce(array_agg(id::text), '{}') FROM workspaces WHERE tenant_id = $1 AND id = ANY($2::uuid[])) AS workspaces`,
+    [tenantId, subjects],
+  );
+  return { workspaces: new Set(rows[0].workspaces), closedUntil: rows[0].closed_until };
+}
+
+export async function ingestEvents(
+  db: Db, tenantId: string, raws: readonly unknown[], opts: { now?: Date; observe?: IngestObserver } = {},
+): Promise<IngestResult> {
+  const now = opts.now ?? new Date();
+  const [meters, ctx] = await Promise.all([meterMap(db), lookups(db, tenantId, subjectsOf(raws as unknown[]))]);
+  const rejections: Rejection[] = [];
+  const duplicateIndexes: number[] = [];
+  const valid: UsageEvent[] = [];
+  const validIndex: number[] = [];
+  const seen = new Set<string>();
+  raws.forEach((raw, index) => {
+    const checked = checkEvent(raw, { meters, now, ...ctx });
+    if (!checked.ok) {
+      const id = (raw as { id?: unknown } | null)?.id;
+      rejections.push({ index, id: typeof id === 'string' ? id : null, reason: checked.reason, message: checked.message });
+      return;
+    }
+    // A replay inside the same batch is a duplicate of its first copy.
+    const k = `${checked.event.source}\0${checked.event.id}`;
+    if (seen.has(k)) {
+      duplicateIndexes.push(index);
+      return;
+    }
+    seen.add(k);
+    valid.push(checked.event);
+    validIndex.push(index);
+  });
+  const started = performance.now();
+  const { stored } = await writeEvents(db, tenantId, valid);
+  const commitSeconds = (performance.now() - started) / 1000;
+  const storedEvents: UsageEvent[] = [];
+  stored.forEach((isNew, j) => {
+    if (isNew) storedEvents.push(valid[j]!);
+    else duplicateIndexes.push(validIndex[j]!);
+  });
+  duplicateIndexes.sort((a, b) => a - b);
+  const result: IngestResult = {
+    accepted: storedEvents.length, duplicates: duplicateIndexes.length, rejected: rejections.length, duplicateIndexes, rejections,
+  };
+  opts.observe?.(result, storedEvents, commitSeconds);
+  return result;
+}
