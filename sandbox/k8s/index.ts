@@ -1,0 +1,45 @@
+// The sandbox Kubernetes API: start it, point @kubernetes/client-node at it, break it on
+// purpose. See sandbox/README.md.
+import { KubeConfig } from '@kubernetes/client-node';
+import { SandboxApiServer, type ApiServerOptions } from './server.ts';
+import { resourceByKey } from './resources.ts';
+
+const NAMESPACES = resourceByKey('namespaces');
+
+export { SandboxApiServer, type MetricsProvider, type MetricsItem } from './server.ts';
+export { ObjectStore, k8sTime } from './store.ts';
+export { FaultInjector, injectFault, clearFaults, type FaultRule, type FaultAction, type FaultMatch, type FaultState } from './faults.ts';
+export { RESOURCES, keyOf, resourceByKey, type ResourceType } from './resources.ts';
+export { ApiError } from './status.ts';
+export type { KObject, StoredObject, WatchEvent } from './types.ts';
+
+export interface RunningApiServer {
+  server: SandboxApiServer;
+  /** base URL, such as http://127.0.0.1:41234 */
+  url: string;
+  /** a KubeConfig for the real client, pointed at this server */
+  kubeConfig(): KubeConfig;
+  close(): Promise<void>;
+}
+
+/** A KubeConfig for a sandbox server URL: what a kubeconfig file would give the client. */
+export function sandboxKubeConfig(url: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'sandbox', server: url, skipTLSVerify: true }],
+    users: [{ name: 'sandbox', token: 'sandbox' }],
+    contexts: [{ name: 'sandbox', cluster: 'sandbox', user: 'sandbox', namespace: 'default' }],
+    currentContext: 'sandbox',
+  });
+  return kc;
+}
+
+/** Starts the API server on a loopback port with a `default` namespace, as a fresh cluster has. */
+export async function startSandboxApi(opts: ApiServerOptions & { port?: number; host?: string } = {}): Promise<RunningApiServer> {
+  const server = new SandboxApiServer(opts);
+  for (const ns of ['default', 'kube-system', 'kube-node-lease']) {
+    if (!server.store.tryGet(NAMESPACES, undefined, ns)) server.store.create(NAMESPACES, undefined, { metadata: { name: ns } });
+  }
+  const url = await server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1');
+  return { server, url, kubeConfig: () => sandboxKubeConfig(url), close: () => server.close() };
+}
