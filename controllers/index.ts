@@ -1,0 +1,73 @@
+// The controllers Pilothouse runs, assembled: the lease, the Kubernetes client and every
+// reconcile loop. server/main.ts starts them beside the API; a replica started alone (HA)
+// runs the same function.
+import type { Registry } from 'prom-client';
+import type { Db } from '../db/pool.ts';
+import { Kube, type KubeOptions } from './kube/client.ts';
+import { KubeLeaseElector, PgElector, type Elector } from './runtime/elector.ts';
+import type { BucketConfig } from './runtime/rate-limit.ts';
+import { ControllerRuntime, newHolderId } from './runtime/runtime.ts';
+import type { Controller } from './runtime/types.ts';
+import { createLifecycleController, LIFECYCLE } from './workspaces/lifecycle.ts';
+import { createReaperController, REAPER } from './reaper/reaper.ts';
+import { createQuotaController, QUOTA_ENFORCER } from './quota/enforcer.ts';
+
+export const LEASE_NAME = 'pilothouse-controllers';
+export const DEFAULT_LEASE_TTL_MS = 15_000;
+export const CONTROLLER_NAMES = [LIFECYCLE, REAPER, QUOTA_ENFORCER] as const;
+
+export interface ControllersOptions {
+  db: Db;
+  registry?: Registry;
+  /** Kubernetes access; without it controllers that need a cluster are skipped */
+  kube?: Kube | KubeOptions;
+  /** where the lease lives: a PostgreSQL row (default) or a coordination.k8s.io Lease */
+  lease?: 'postgres' | 'kubernetes';
+  leaseNamespace?: string;
+  leaseTtlMs?: number;
+  renewMs?: number;
+  holder?: string;
+  dryRun?: boolean;
+  /** node-cron expressions by controller name */
+  schedules?: Partial<Record<string, string>>;
+  rates?: Record<string, BucketConfig>;
+  startTimeoutMs?: number;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+  beforeApply?: (controller: string, index: number) => Promise<void> | void;
+}
+
+export function createControllers(o: Pick<ControllersOptions, 'registry' | 'schedules' | 'startTimeoutMs'> = {}): Controller<any, any>[] {
+  return [
+    createLifecycleController({ registry: o.registry, schedule: o.schedules?.[LIFECYCLE], startTimeoutMs: o.startTimeoutMs }),
+    createReaperController({ schedule: o.schedules?.[REAPER] }),
+    createQuotaController({ registry: o.registry, schedule: o.schedules?.[QUOTA_ENFORCER] }),
+  ];
+}
+
+/** Name, description and schedule of each controller (for the API and console). */
+export function controllerCatalogue(): { name: string; description: string; schedule: string; needsKube: boolean }[] {
+  return createControllers().map((c) => ({ name: c.name, description: c.description, schedule: c.schedule, needsKube: Boolean(c.needsKube) }));
+}
+
+export function buildRuntime(o: ControllersOptions): ControllerRuntime {
+  const kube = o.kube === undefined ? undefined : o.kube instanceof Kube ? o.kube : new Kube(o.kube);
+  const holder = o.holder ?? newHolderId();
+  const ttlMs = o.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  let elector: Elector;
+  if (o.lease === 'kubernetes') {
+    if (!kube) throw new Error('a Kubernetes lease needs Kubernetes access (KUBECONFIG or in-cluster)');
+    elector = new KubeLeaseElector(o.db, kube, { namespace: o.leaseNamespace ?? 'default', name: LEASE_NAME, holder, ttlMs });
+  } else {
+    elector = new PgElector(o.db, LEASE_NAME, holder, ttlMs);
+  }
+  return new ControllerRuntime({
+    db: o.db, kube, elector, registry: o.registry, dryRun: o.dryRun, rates: o.rates, renewMs: o.renewMs,
+    controllers: createControllers(o), log: o.log, beforeApply: o.beforeApply,
+  });
+}
+
+export async function startControllers(o: ControllersOptions): Promise<ControllerRuntime> {
+  const runtime = buildRuntime(o);
+  await runtime.start();
+  return runtime;
+}

@@ -1,0 +1,37 @@
+// Admission: a workspace may start (be created, resumed or retried) only if every hard
+// limit holds with it counted: current + requested ≤ quota. Runs inside the caller's
+// transaction after locking the tenant row, so concurrent starts for one tenant are decided
+// one after another and cannot together overshoot the quota.
+import type pg from 'pg';
+import { NotFoundError } from '../../tenancy/errors.ts';
+import { type Amounts, type QuotaViolation, admissionViolations, parseQuota, quotaExceededMessage } from '../../tenancy/quotas.ts';
+import { gaugeUsage, meterQueries, meterUsage } from './usage.ts';
+
+export class QuotaExceededError extends Error {
+  readonly statusCode = 429;
+  readonly violations: QuotaViolation[];
+  constructor(violations: QuotaViolation[]) {
+    super(quotaExceededMessage(violations));
+    this.violations = violations;
+  }
+}
+
+/**
+ * Locks the tenant (until the transaction ends) and refuses with QuotaExceededError when
+ * `requested` does not fit. Call it first in the transaction that then starts the workspace.
+ */
+export async function admit(client: pg.PoolClient, tenantId: string, requested: Amounts, now = new Date()): Promise<void> {
+  const { rows } = await client.query(
+    `SELECT resource_quota, budget_reset_day FROM tenants WHERE id = $1 FOR UPDATE`,
+    [tenantId],
+  );
+  if (!rows[0]) throw new NotFoundError(`tenant ${tenantId} not found`);
+  const quota = parseQuota(rows[0].resource_quota);
+  if (Object.keys(quota.hard).length === 0) return;
+  const [gauges, meters] = await Promise.all([
+    gaugeUsage(client, [tenantId]),
+    meterUsage(client, meterQueries(tenantId, { ...quota, soft: {} }, rows[0].budget_reset_day, now)),
+  ]);
+  const violations = admissionViolations(quota, { ...gauges.get(tenantId), ...meters.get(tenantId) }, requested);
+  if (violations.length) throw new QuotaExceededError(violations);
+}

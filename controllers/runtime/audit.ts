@@ -1,0 +1,148 @@
+// The audit log of controller decisions (table controller_actions). Rows are written before
+// an action runs, fenced by the lease epoch, and finished after it.
+import type { Queryable } from '../../db/pool.ts';
+import { InvalidError } from '../../tenancy/errors.ts';
+import type { Decision } from './types.ts';
+
+export const ACTION_STATUSES = ['started', 'applied', 'failed', 'dry_run', 'interrupted'] as const;
+export type ActionStatus = (typeof ACTION_STATUSES)[number];
+
+export interface Fence {
+  lease: string;
+  holder: string;
+  epoch: number;
+}
+
+export interface ActionRecord {
+  id: number;
+  controller: string;
+  targetKind: string;
+  target: string;
+  tenantId: string | null;
+  decision: string;
+  reason: string;
+  inputs: Record<string, unknown>;
+  dryRun: boolean;
+  status: ActionStatus;
+  result: unknown;
+  error: string | null;
+  epoch: number;
+  holder: string;
+  decidedAt: Date;
+  finishedAt: Date | null;
+}
+
+const toRecord = (r: Record<string, any>): ActionRecord => ({
+  id: r.id, controller: r.controller, targetKind: r.target_kind, target: r.target, tenantId: r.tenant_id,
+  decision: r.decision, reason: r.reason, inputs: r.inputs, dryRun: r.dry_run, status: r.status, result: r.result,
+  error: r.error, epoch: r.epoch, holder: r.holder, decidedAt: r.decided_at, finishedAt: r.finished_at,
+});
+
+/**
+ * Records a decision, but only while `fence` still holds the lease: returns the row id, or
+ * null when this replica no longer leads (nothing is written then).
+ */
+export async function recordDecision(db: Queryable, fence: Fence, controller: string, d: Decision<unknown>, dryRun: boolean): Promise<number | null> {
+  const { rows } = await db.query(
+    `INSERT INTO controller_actions (controller, target_kind, target, tenant_id, decision, reason, inputs, dry_run, status, epoch, holder, finished_at)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $8 THEN clock_timestamp() END
+       FROM controller_leases
+      WHERE name = $12 AND holder = $11 AND epoch = $10 AND expires_at > clock_timestamp()
+     RETURNING id`,
+    [controller, d.target.kind, d.target.name, d.target.tenantId ?? null, d.decision, d.reason, JSON.stringify(d.inputs),
+      dryRun, dryRun ? 'dry_run' : 'started', fence.epoch, fence.holder, fence.lease],
+  );
+  return rows[0]?.id ?? null;
+}
+
+export async function finishAction(db: Queryable, id: number, outcome: { status: 'applied' | 'failed'; result?: unknown; error?: string }): Promise<void> {
+  await db.query(
+    `UPDATE controller_actions SET status = $2, result = $3, error = $4, finished_at = clock_timestamp()
+      WHERE id = $1 AND status = 'started'`,
+    [id, outcome.status, outcome.result === undefined ? null : JSON.stringify(outcome.result), outcome.error ?? null],
+  );
+}
+
+/**
+ * A new leader closes the rows its predecessors left 'started': their outcome is unknown,
+ * and the next observation decides afresh whether anything is still to do.
+ */
+export async function closeInterrupted(db: Queryable, controllers: readonly string[], fence: Fence): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE controller_actions SET status = 'interrupted', finished_at = clock_timestamp(),
+            error = 'the replica that started this action stopped leading before recording its outcome (epoch ' || epoch || ' → ' || $2 || ')'
+      WHERE status = 'started' AND controller = ANY($1::text[]) AND epoch < $2
+        AND EXISTS (SELECT 1 FROM controller_leases WHERE name = $3 AND holder = $4 AND epoch = $2 AND expires_at > clock_timestamp())`,
+    [controllers, fence.epoch, fence.lease, fence.holder],
+  );
+  return rowCount ?? 0;
+}
+
+/**
+ * A dry-run decision identical to one recorded within `withinMs` is not recorded again:
+ * a level-based loop in dry run would otherwise repeat itself every tick.
+ */
+export async function recentlyRecordedDryRun(db: Queryable, controller: string, d: Decision<unknown>, withinMs: number): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT 1 FROM controller_actions
+      WHERE target = $1 AND controller = $2 AND decision = $3 AND dry_run
+        AND decided_at > clock_timestamp() - $4 * interval '1 millisecond'
+      LIMIT 1`,
+    [d.target.name, controller, d.decision, withinMs],
+  );
+  return rows.length > 0;
+}
+
+export interface ActionFilter {
+  /** undefined: every tenant's rows and the fleet's (platform roles) */
+  tenantId?: string;
+  controller?: string;
+  status?: ActionStatus[];
+  target?: string;
+  targetKind?: string;
+  dryRun?: boolean;
+  since?: string;
+  until?: string;
+  limit: number;
+  cursor?: string;
+}
+
+function decodeCursor(cursor: string): number {
+  const id = /^[0-9]{1,18}$/.test(cursor) ? Number(cursor) : NaN;
+  if (!Number.isSafeInteger(id)) throw new InvalidError('cursor is not valid: pass the nextCursor value of the previous page unchanged');
+  return id;
+}
+
+export async function listActions(db: Queryable, f: ActionFilter): Promise<{ items: ActionRecord[]; nextCursor: string | null }> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  const add = (sql: string, ...vs: unknown[]) => {
+    let s = sql;
+    for (const v of vs) {
+      values.push(v);
+      s = s.replace('?', `$${values.length}`);
+    }
+    where.push(s);
+  };
+  if (f.tenantId !== undefined) add('tenant_id = ?', f.tenantId);
+  if (f.controller) add('controller = ?', f.controller);
+  if (f.status?.length) add('status = ANY(?::text[])', f.status);
+  if (f.target) add('target = ?', f.target);
+  if (f.targetKind) add('target_kind = ?', f.targetKind);
+  if (f.dryRun !== undefined) add('dry_run = ?', f.dryRun);
+  if (f.since) add('decided_at >= ?::timestamptz', f.since);
+  if (f.until) add('decided_at < ?::timestamptz', f.until);
+  if (f.cursor) add('id < ?::bigint', decodeCursor(f.cursor));
+  values.push(f.limit + 1);
+  const { rows } = await db.query(
+    `SELECT * FROM controller_actions ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+      ORDER BY id DESC LIMIT $${values.length}`,
+    values,
+  );
+  const items = rows.slice(0, f.limit).map(toRecord);
+  const last = items[items.length - 1];
+  return {
+    items,
+    nextCursor: rows.length > f.limit && last ? String(last.id) : null,
+  };
+}
