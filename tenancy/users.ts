@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.ts';
 import type { MemberRole, PlatformRole } from '../server/auth/roles.ts';
+import { ConflictError, isUniqueViolation } from './errors.ts';
 
 export interface User {
   id: string;
@@ -45,7 +46,18 @@ export interface OidcIdentity {
  * e-mail that was invited (a user row without an OIDC subject), else created with no roles.
  */
 export async function upsertOidcUser(db: Queryable, id: OidcIdentity, makeAdmin: boolean): Promise<User> {
-  const role = makeAdmin ? 'admin' : null;
+  try {
+    return await matchOidcUser(db, id, makeAdmin ? 'admin' : null);
+  } catch (err) {
+    // Another identity (another subject, or another issuer) already holds this address.
+    if (isUniqueViolation(err) && (err as { constraint?: string }).constraint === 'users_email_key') {
+      throw new ConflictError(`the e-mail ${id.email} already belongs to another Pilothouse user who signs in differently; ask an administrator`);
+    }
+    throw err;
+  }
+}
+
+async function matchOidcUser(db: Queryable, id: OidcIdentity, role: 'admin' | null): Promise<User> {
   const bySubject = await db.query(
     `UPDATE users SET email = coalesce($3, email), display_name = coalesce($4, display_name), last_login_at = now(),
             platform_role = coalesce($5, platform_role)

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { ensureBootstrapAdmin } from '../../tenancy/users.ts';
 import { SESSION_COOKIE, consumeBootstrapLink, createSession, deleteSession } from '../auth/sessions.ts';
-import type { OidcClient } from '../auth/oidc.ts';
+import { ProviderUnavailableError, SignInRefusedError, type OidcClient } from '../auth/oidc.ts';
 
 const rateLimit = { max: 20, timeWindow: '1 minute' };
 
@@ -11,9 +11,19 @@ export interface AuthRoutesOptions {
   oidc?: OidcClient;
 }
 
-/** Only same-site paths: an open redirect after sign-in would be a phishing aid. */
+const SITE = new URL('http://pilothouse.invalid');
+
+/**
+ * Only same-site paths: an open redirect after sign-in would be a phishing aid. The path is
+ * judged as a browser will read it (WHATWG parsing drops tabs and newlines and reads \ as /,
+ * so "/\t/evil.example" is "//evil.example") and sent back in that normalised form.
+ */
 function safeReturn(to: string | undefined): string {
-  return to && /^\/(?![/\\])/.test(to) ? to : '/';
+  if (!to?.startsWith('/')) return '/';
+  const url = URL.parse(to, SITE);
+  // "/..//evil.example" normalises to the path "//evil.example", itself a protocol-relative URL.
+  if (url?.origin !== SITE.origin || url.pathname.startsWith('//')) return '/';
+  return `${url.pathname}${url.search}${url.hash}`;
 }
 
 export default async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) {
@@ -50,7 +60,13 @@ export default async function authRoutes(app: FastifyInstance, opts: AuthRoutesO
     schema: { tags: ['auth'], summary: 'Start an OpenID Connect sign-in', querystring: LoginQuery },
   }, async (req, reply) => {
     if (!opts.oidc) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'OpenID Connect is not configured (set OIDC_ISSUER and OIDC_CLIENT_ID)' });
-    return reply.redirect((await opts.oidc.start(app.db, safeReturn(req.query.returnTo))).href, 302);
+    try {
+      return reply.redirect((await opts.oidc.start(app.db, safeReturn(req.query.returnTo))).href, 302);
+    } catch (err) {
+      if (!(err instanceof ProviderUnavailableError)) throw err;
+      req.log.error({ err }, 'OIDC discovery failed');
+      return reply.code(502).send({ statusCode: 502, error: 'Bad Gateway', message: err.message });
+    }
   });
 
   app.get('/auth/callback', {
@@ -62,8 +78,14 @@ export default async function authRoutes(app: FastifyInstance, opts: AuthRoutesO
       const { user, returnTo } = await opts.oidc.finish(app.db, new URL(req.url, app.config.publicUrl));
       return await signIn(reply, user.id, returnTo);
     } catch (err) {
-      req.log.warn({ err }, 'OIDC sign-in failed');
-      return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: `sign-in failed: ${(err as Error).message}` });
+      if (err instanceof ProviderUnavailableError) {
+        req.log.error({ err }, 'OIDC provider unreachable');
+        return reply.code(502).send({ statusCode: 502, error: 'Bad Gateway', message: err.message });
+      }
+      // Anything else (the database, a bug) is a 500 with a request id, not a refusal.
+      if (!(err instanceof SignInRefusedError)) throw err;
+      req.log.warn({ err }, 'OIDC sign-in refused');
+      return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: `sign-in failed: ${err.message}` });
     }
   });
 
