@@ -11,7 +11,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { trace } from '@opentelemetry/api';
 import type { Db } from '../db/pool.ts';
 import type { Config } from './config.ts';
-import auth from './auth/plugin.ts';
+import auth, { type ServiceIdentity } from './auth/plugin.ts';
 import { OidcClient } from './auth/oidc.ts';
 import metrics from './plugins/metrics.ts';
 import consolePlugin from './plugins/console.ts';
@@ -32,6 +32,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** serve the built console (off in API-only tests) */
   console?: boolean;
+  /** credentials of this process for itself, such as its own trace exporter's */
+  services?: readonly ServiceIdentity[];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -102,7 +104,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
   await app.register(rateLimit, { global: false });
   await app.register(metrics, { token: config.METRICS_TOKEN });
-  await app.register(auth, { db, publicUrl: config.publicUrl, publicPrefixes: ['/api/docs'] });
+  await app.register(auth, { db, publicUrl: config.publicUrl, publicPrefixes: ['/api/docs'], services: opts.services });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

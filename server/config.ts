@@ -24,6 +24,7 @@ export const ConfigSchema = Type.Object({
   SESSION_TTL_HOURS: Type.Number({ exclusiveMinimum: 0, maximum: 720, default: 12, description: 'hours a console session lasts, up to 720' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'one of fatal, error, warn, info, debug, trace, silent' }),
   OTEL_EXPORTER_OTLP_ENDPOINT: Url('the OTLP/HTTP endpoint base URL; unset, Pilothouse sends its traces to itself'),
+  TELEMETRY_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 400, default: 7, description: 'days of spans and browser events to keep, 1 to 400 (request rollups are kept)' }),
   PILOTHOUSE_SELF_TRACING: Type.Boolean({ default: true, description: 'true or false: trace Pilothouse itself with OpenTelemetry' }),
   USAGE_MAX_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 1000, default: 8, description: 'usage ingestion requests processed at once before answering 429, from 1 to 1000' }),
   USAGE_CLOSE_GRACE_DAYS: Type.Integer({ minimum: 0, maximum: 35, default: 3, description: 'days after a month ends before it is closed into immutable usage reports, 0 to 35' }),

@@ -23,8 +23,16 @@ export type RouteAuth =
   // The route acts in the caller's own tenant, named by its token rather than the URL or
   // the body (ingestion: a sender cannot write into a tenant it merely names). The caller
   // must hold the permission through a role in exactly one tenant; platform roles have no
-  // tenant of their own and are refused.
-  | { permission: Permission; tenant: 'own' };
+  // tenant of their own and are refused, unless `platform: 'allowed'`: then a caller holding
+  // the permission on the platform acts for the platform itself (req.tenantId stays null).
+  | { permission: Permission; tenant: 'own'; platform?: 'allowed' };
+
+/** A credential of this process for itself (its own trace exporter), held in memory only. */
+export interface ServiceIdentity {
+  name: string;
+  secret: string;
+  grants: readonly Permission[];
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -49,11 +57,15 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-async function authenticate(db: Db, req: FastifyRequest): Promise<Principal | null> {
+async function authenticate(db: Db, req: FastifyRequest, services: readonly ServiceIdentity[]): Promise<Principal | null> {
   const header = req.headers.authorization;
   if (header !== undefined) {
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m?.[1]) return null;
+    const service = services.find((s) => sameSecret(s.secret, m[1]!));
+    if (service) {
+      return { kind: 'token', id: `service:${service.name}`, name: service.name, userId: null, platformRole: null, tenantRoles: new Map(), via: 'bearer', grants: service.grants };
+    }
     const token = await verifyToken(db, m[1]);
     if (!token) return null;
     return {
@@ -74,6 +86,7 @@ export interface AuthOptions {
   db: Db;
   publicUrl: string;
   publicPrefixes?: string[];
+  services?: readonly ServiceIdentity[];
 }
 
 export default fp(async function auth(app: FastifyInstance, opts: AuthOptions) {
@@ -99,7 +112,7 @@ export default fp(async function auth(app: FastifyInstance, opts: AuthOptions) {
     const rule = req.routeOptions.config?.auth;
     if (!rule) return; // 404 handler and the like
     if ('public' in rule) return;
-    const principal = await authenticate(opts.db, req);
+    const principal = await authenticate(opts.db, req, opts.services ?? []);
     if (!principal) {
       return reply
         .code(401)
@@ -119,6 +132,7 @@ export default fp(async function auth(app: FastifyInstance, opts: AuthOptions) {
     }
     if ('authenticated' in rule) return;
     if ('tenant' in rule) {
+      if (rule.platform === 'allowed' && hasPermission(principal, rule.permission)) return;
       const own = [...principal.tenantRoles]
         .filter(([, role]) => TENANT_ROLE_PERMISSIONS[role].includes(rule.permission))
         .map(([id]) => id);

@@ -12,9 +12,12 @@ export interface Principal {
   tenantRoles: ReadonlyMap<string, TenantRole>;
   via: 'session' | 'bearer';
   csrfToken?: string;
+  /** permissions held on the platform outside any role: a service identity of this process */
+  grants?: readonly Permission[];
 }
 
 export function hasPermission(p: Principal, permission: Permission, tenantId?: string): boolean {
+  if (p.grants?.includes(permission)) return true;
   if (p.platformRole && PLATFORM_ROLE_PERMISSIONS[p.platformRole].includes(permission)) return true;
   if (tenantId === undefined) return false;
   const role = p.tenantRoles.get(tenantId);

@@ -15,7 +15,7 @@ export const PERMISSIONS = [
   'members:read', 'members:write',
   'tokens:read', 'tokens:write',
   'workspaces:read', 'workspaces:write',
-  'usage:read', 'usage:ingest', 'telemetry:ingest',
+  'usage:read', 'usage:ingest', 'telemetry:ingest', 'telemetry:read', 'telemetry:write',
   // platform-scoped
   'tenants:list', 'tenants:create', 'platform:tokens', 'fleet:read', 'fleet:write',
   'meters:write', 'prices:write', 'billing:write',
@@ -25,9 +25,9 @@ export type Permission = (typeof PERMISSIONS)[number];
 const READS = PERMISSIONS.filter((p) => p.endsWith(':read') || p === 'tenants:list');
 
 export const TENANT_ROLE_PERMISSIONS: Record<TenantRole, readonly Permission[]> = {
-  owner: ['tenant:read', 'tenant:update', 'members:read', 'members:write', 'tokens:read', 'tokens:write', 'workspaces:read', 'workspaces:write', 'usage:read'],
-  admin: ['tenant:read', 'members:read', 'members:write', 'tokens:read', 'tokens:write', 'workspaces:read', 'workspaces:write', 'usage:read'],
-  member: ['tenant:read', 'members:read', 'workspaces:read', 'workspaces:write', 'usage:read'],
+  owner: ['tenant:read', 'tenant:update', 'members:read', 'members:write', 'tokens:read', 'tokens:write', 'workspaces:read', 'workspaces:write', 'usage:read', 'telemetry:read', 'telemetry:write'],
+  admin: ['tenant:read', 'members:read', 'members:write', 'tokens:read', 'tokens:write', 'workspaces:read', 'workspaces:write', 'usage:read', 'telemetry:read', 'telemetry:write'],
+  member: ['tenant:read', 'members:read', 'workspaces:read', 'workspaces:write', 'usage:read', 'telemetry:read'],
   ingest: ['usage:ingest', 'telemetry:ingest'],
 };
 

@@ -7,5 +7,6 @@ import members from './members.ts';
 import tokens from './tokens.ts';
 import workspaces from './workspaces.ts';
 import usageEvents from './usage-events.ts';
+import otlp from './otlp.ts';
 
-export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, usageEvents];
+export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, usageEvents, otlp];

@@ -56,9 +56,10 @@ const WHO: Who[] = [
   { label: 'platform admin', platform: 'admin' as const },
 ];
 
-function allowed(who: Who, permission: Permission, scope: 'own' | 'other' | 'platform', ownTenantRule = false): boolean {
-  // A route acting in the caller's own tenant has none to offer a platform role.
-  if (who.platform) return !ownTenantRule && PLATFORM_ROLE_PERMISSIONS[who.platform].includes(permission);
+function allowed(who: Who, permission: Permission, scope: 'own' | 'other' | 'platform', ownTenantRule = false, platformAllowed = false): boolean {
+  // A route acting in the caller's own tenant has none to offer a platform role, unless it
+  // also acts for the platform itself.
+  if (who.platform) return (!ownTenantRule || platformAllowed) && PLATFORM_ROLE_PERMISSIONS[who.platform].includes(permission);
   if (scope !== 'own' || !who.tenantRole) return false;
   return TENANT_ROLE_PERMISSIONS[who.tenantRole].includes(permission);
 }
@@ -78,7 +79,7 @@ test('each role gets what its permissions promise, in its own tenant, another te
       for (const scope of scopes) {
         const url = fillUrl(r.url, scope === 'other' ? other.id : own.id);
         const res = await t.app.inject({ method: r.method as never, url, headers: bearer(token), payload: payloadFor(r.method) });
-        const ok = allowed(who, rule.permission, scope, ownTenantRule);
+        const ok = allowed(who, rule.permission, scope, ownTenantRule, 'platform' in rule && rule.platform === 'allowed');
         const where = `${who.label} → ${r.method} ${r.url} (${scope})`;
         if (res.statusCode >= 500) failures.push(`${where}: ${res.statusCode} ${res.body}`);
         else if (ok && (res.statusCode === 401 || res.statusCode === 403)) failures.push(`${where}: expected access, got ${res.statusCode} ${res.body}`);

@@ -1,0 +1,34 @@
+// OTLP trace ingest: decoded request → checked spans → stored with their rollups, and the
+// answer OTLP asks for (how many spans were rejected, and why).
+import type { Db } from '../../db/pool.ts';
+import { retentionStart } from '../partitions.ts';
+import { convertRequest, rejectionMessage } from './spans.ts';
+import { storeSpans } from './store.ts';
+
+export interface IngestOptions {
+  /** the tenant the spans belong to; null for the platform's own */
+  tenantId: string | null;
+  retentionDays: number;
+  now?: Date;
+}
+
+export interface IngestResult {
+  stored: number;
+  duplicates: number;
+  rejected: number;
+  /** empty when nothing was rejected */
+  message: string;
+}
+
+const HOUR_NS = 3_600_000_000_000n;
+
+export async function ingestTraces(db: Db, request: object, o: IngestOptions): Promise<IngestResult> {
+  const now = o.now ?? new Date();
+  const converted = convertRequest(request, {
+    tenantId: o.tenantId,
+    oldestStartNs: BigInt(retentionStart(now, o.retentionDays).getTime()) * 1_000_000n,
+    newestStartNs: BigInt(now.getTime()) * 1_000_000n + HOUR_NS,
+  });
+  const { stored, duplicates } = await storeSpans(db, converted.rows);
+  return { stored, duplicates, rejected: converted.rejected, message: rejectionMessage(converted) };
+}
