@@ -3,7 +3,7 @@
 import { withTransaction, type Db } from '../../db/pool.ts';
 import { ConflictError, NotFoundError } from '../../tenancy/errors.ts';
 import { eventKey } from './keys.ts';
-import { markDirty } from './store.ts';
+import { CLOSE_LOCK, markDirty } from './store.ts';
 
 export const CANCEL_WINDOW_MS = 24 * 3600_000;
 
@@ -20,6 +20,7 @@ export async function cancelEvent(
   db: Db, tenantId: string, req: { source: string; id: string; reason?: string; actor?: string }, now = new Date(),
 ): Promise<Cancellation> {
   return withTransaction(db, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock_shared($1)', [CLOSE_LOCK]);
     const notFound = () => new NotFoundError(`no event with source "${req.source}" and id "${req.id}" in this tenant`);
     const key = await client.query<{ time: Date }>('SELECT time FROM usage_event_keys WHERE key = $1', [eventKey(tenantId, req.source, req.id)]);
     if (!key.rows[0]) throw notFound();

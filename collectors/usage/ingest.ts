@@ -2,7 +2,7 @@
 // what happened to every event. The answer is built only after the batch committed.
 import type { Db } from '../../db/pool.ts';
 import { meterMap } from './meters.ts';
-import { writeEvents } from './store.ts';
+import { ClosedPeriodChanged, writeEvents } from './store.ts';
 import { checkEvent, subjectsOf, type RejectionReason, type UsageEvent } from './validate.ts';
 
 export interface Rejection {
@@ -38,6 +38,18 @@ async function lookups(db: Db, tenantId: string, subjects: string[]): Promise<{ 
 export async function ingestEvents(
   db: Db, tenantId: string, raws: readonly unknown[], opts: { now?: Date; observe?: IngestObserver } = {},
 ): Promise<IngestResult> {
+  try {
+    return await ingestOnce(db, tenantId, raws, opts);
+  } catch (err) {
+    // A month closed while this batch was validated: its events must be judged again.
+    if (err instanceof ClosedPeriodChanged) return ingestOnce(db, tenantId, raws, opts);
+    throw err;
+  }
+}
+
+async function ingestOnce(
+  db: Db, tenantId: string, raws: readonly unknown[], opts: { now?: Date; observe?: IngestObserver },
+): Promise<IngestResult> {
   const now = opts.now ?? new Date();
   const [meters, ctx] = await Promise.all([meterMap(db), lookups(db, tenantId, subjectsOf(raws as unknown[]))]);
   const rejections: Rejection[] = [];
@@ -63,7 +75,7 @@ export async function ingestEvents(
     validIndex.push(index);
   });
   const started = performance.now();
-  const { stored } = await writeEvents(db, tenantId, valid);
+  const { stored } = await writeEvents(db, tenantId, valid, ctx.closedUntil);
   const commitSeconds = (performance.now() - started) / 1000;
   const storedEvents: UsageEvent[] = [];
   stored.forEach((isNew, j) => {

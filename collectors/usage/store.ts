@@ -48,6 +48,12 @@ export async function ensurePartitions(db: Queryable, times: Iterable<Date>): Pr
   }
 }
 
+/** Held shared by every write into usage, exclusively by the month close. */
+export const CLOSE_LOCK = 0x636c6f73; // 'clos'
+
+/** A month closed between validation and write: validate the batch again. */
+export class ClosedPeriodChanged extends Error {}
+
 export const hourOf = (d: Date) => new Date(Math.floor(d.getTime() / 3600_000) * 3600_000);
 
 export interface WriteResult {
@@ -59,13 +65,20 @@ export interface WriteResult {
  * Stores `events` (already validated, distinct keys) for `tenantId` in one transaction and
  * returns which were new. Resolves only after COMMIT.
  */
-export async function writeEvents(db: Db, tenantId: string, events: readonly UsageEvent[]): Promise<WriteResult> {
+export async function writeEvents(
+  db: Db, tenantId: string, events: readonly UsageEvent[], checkedClosedUntil: Date | null = null,
+): Promise<WriteResult> {
   if (events.length === 0) return { stored: [] };
   await ensurePartitions(db, events.map((e) => e.time));
   const keyed = events.map((e, i) => ({ i, key: eventKey(tenantId, e.source, e.id), e }));
   // The same key order in every transaction: two overlapping batches cannot deadlock.
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return withTransaction(db, async (client) => {
+    const lock = await client.query<{ until: Date | null }>(
+      `SELECT pg_advisory_xact_lock_shared($1), (SELECT (max(period)::timestamp + interval '1 month') AT TIME ZONE 'UTC' FROM usage_closed_periods) AS until`,
+      [CLOSE_LOCK],
+    );
+    if ((lock.rows[0]!.until?.getTime() ?? null) !== (checkedClosedUntil?.getTime() ?? null)) throw new ClosedPeriodChanged();
     const { rows } = await client.query<{ key: string }>(
       `INSERT INTO usage_event_keys (key, time) SELECT * FROM unnest($1::uuid[], $2::timestamptz[])
        ON CONFLICT DO NOTHING RETURNING key`,

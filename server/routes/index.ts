@@ -7,6 +7,8 @@ import members from './members.ts';
 import tokens from './tokens.ts';
 import workspaces from './workspaces.ts';
 import usageEvents from './usage-events.ts';
+import usage from './usage.ts';
+import pricing from './pricing.ts';
 import otlp from './otlp.ts';
 
-export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, usageEvents, otlp];
+export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, usageEvents, usage, pricing, otlp];

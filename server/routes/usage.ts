@@ -1,0 +1,105 @@
+// Usage reads: the query API (a tenant's own, or several tenants for platform roles) and
+// the monthly tenant report as JSON or CSV.
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { queryUsage, STEPS } from '../../collectors/usage/query.ts';
+import { reportCsv, usageReport } from '../../collectors/usage/report.ts';
+import { AGGREGATIONS } from '../../collectors/usage/meters.ts';
+import { DateTime, TenantParams, Uuid, errors, literals } from '../schemas.ts';
+
+const Name = Type.String({ pattern: '^[a-z][a-z0-9_.]*$', maxLength: 100 });
+const QueryFields = {
+  meter: Type.Optional(Type.Array(Name, { maxItems: 20, description: 'repeat for several meters; default: all' })),
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'default: 7 days before `to`' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'default: now' })),
+  step: literals(STEPS, 'bucket size'),
+  groupBy: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_]*$', maxLength: 50 }), { maxItems: 5, description: 'dimension names, or workspace' })),
+  tz: Type.String({ default: 'UTC', maxLength: 64, description: 'IANA time zone that day and month buckets follow' }),
+};
+const TenantQuery = Type.Object({ ...QueryFields, step: Type.Optional(literals(STEPS)) }, { additionalProperties: false });
+const PlatformQuery = Type.Object({
+  ...QueryFields, step: Type.Optional(literals(STEPS)),
+  tenantId: Type.Optional(Type.Array(Uuid, { maxItems: 20, description: 'repeat to compare tenants; default: all (group by tenant to tell them apart)' })),
+}, { additionalProperties: false });
+
+const Series = Type.Object({
+  meter: Type.String(),
+  unit: Type.String(),
+  aggregation: literals(AGGREGATIONS),
+  group: Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()])),
+  points: Type.Array(Type.Object({ t: DateTime, value: Type.Number() })),
+  total: Type.Number(),
+});
+const UsageResponse = Type.Object({ from: DateTime, to: DateTime, step: literals(STEPS), tz: Type.String(), series: Type.Array(Series) });
+
+const Money = Type.String({ description: 'USD, decimal' });
+const ChangeFields = { cost: Money, previousCost: Money, changePct: Type.Union([Type.Number(), Type.Null()]) };
+const Report = Type.Object({
+  tenantId: Uuid,
+  period: Type.String(),
+  start: DateTime,
+  end: DateTime,
+  status: literals(['open', 'closed'] as const),
+  closedAt: Type.Union([DateTime, Type.Null()]),
+  currency: Type.Literal('USD'),
+  catalogVersions: Type.Array(Type.String()),
+  total: Type.Object(ChangeFields),
+  meters: Type.Array(Type.Object({ meter: Type.String(), unit: Type.String(), quantity: Type.String(), previousQuantity: Type.String(), ...ChangeFields })),
+  models: Type.Array(Type.Object({ model: Type.String(), tokens: Type.String(), cost: Money })),
+  workspaces: Type.Array(Type.Object({ workspaceId: Type.Union([Uuid, Type.Null()]), name: Type.Union([Type.String(), Type.Null()]), cost: Money })),
+  unpriced: Type.Array(Type.String(), { description: 'meters with usage but no price in the catalogue' }),
+  lines: Type.Array(Type.Object({
+    meter: Type.String(), unit: Type.String(), workspaceId: Type.Union([Uuid, Type.Null()]),
+    dimensions: Type.Record(Type.String(), Type.Unknown()), quantity: Type.String(), cost: Type.String(),
+  })),
+});
+const ReportQuery = Type.Object({
+  period: Type.Optional(Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM (UTC month); default: this month' })),
+  format: Type.Optional(literals(['json', 'csv'] as const)),
+}, { additionalProperties: false });
+
+function window(q: { from?: string; to?: string }) {
+  const to = q.to ? new Date(q.to) : new Date();
+  const from = q.from ? new Date(q.from) : new Date(to.getTime() - 7 * 24 * 3600_000);
+  return { from, to };
+}
+
+export default async function usage(app: FastifyInstance) {
+  app.get<{ Params: Static<typeof TenantParams>; Querystring: Static<typeof TenantQuery> }>('/api/v1/tenants/:tenantId/usage', {
+    config: { auth: { permission: 'usage:read' } },
+    schema: { tags: ['usage'], summary: 'A tenant\'s usage over a window, bucketed and grouped', params: TenantParams, querystring: TenantQuery, response: { 200: UsageResponse, ...errors(400) } },
+  }, async (req) => {
+    if (req.query.groupBy?.includes('tenant')) throw Object.assign(new Error('groupBy tenant is for the platform usage API (/api/v1/usage)'), { statusCode: 400 });
+    const { from, to } = window(req.query);
+    const step = req.query.step ?? 'hour';
+    const r = await queryUsage(app.db, { tenantIds: [req.params.tenantId], meters: req.query.meter, from, to, step, groupBy: req.query.groupBy, tz: req.query.tz });
+    return { from: from.toISOString(), to: to.toISOString(), step, tz: req.query.tz, ...r };
+  });
+
+  app.get<{ Querystring: Static<typeof PlatformQuery> }>('/api/v1/usage', {
+    config: { auth: { permission: 'usage:read' } },
+    schema: { tags: ['usage'], summary: 'Usage of several tenants, to compare them (platform roles)', querystring: PlatformQuery, response: { 200: UsageResponse, ...errors(400) } },
+  }, async (req) => {
+    const { from, to } = window(req.query);
+    const step = req.query.step ?? 'hour';
+    const r = await queryUsage(app.db, { tenantIds: req.query.tenantId, meters: req.query.meter, from, to, step, groupBy: req.query.groupBy, tz: req.query.tz });
+    return { from: from.toISOString(), to: to.toISOString(), step, tz: req.query.tz, ...r };
+  });
+
+  app.get<{ Params: Static<typeof TenantParams>; Querystring: Static<typeof ReportQuery> }>('/api/v1/tenants/:tenantId/usage/report', {
+    config: { auth: { permission: 'usage:read' } },
+    schema: {
+      tags: ['usage'], summary: 'A tenant\'s usage and cost for a month, per meter, model and workspace, against the previous month',
+      description: 'format=csv (or Accept: text/csv) gives one line per meter, workspace and dimensions. A closed month is served from its immutable snapshot.',
+      params: TenantParams, querystring: ReportQuery, response: { 200: Report, ...errors(400) },
+    },
+  }, async (req, reply) => {
+    const period = req.query.period ?? new Date().toISOString().slice(0, 7);
+    const report = await usageReport(app.db, req.params.tenantId, period);
+    const csv = req.query.format === 'csv' || (req.query.format === undefined && /text\/csv/.test(req.headers.accept ?? ''));
+    if (csv) {
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="usage-${period}.csv"`).serializer((x: string) => x).send(reportCsv(report));
+    }
+    return report;
+  });
+}
