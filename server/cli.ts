@@ -43,13 +43,18 @@ const program = new Command('pilothouse')
 
 program.command('start').description('start the API and console (embedded PostgreSQL unless DATABASE_URL is set)').action(async () => {
   const cfg = config();
+  // Unless OTEL_EXPORTER_OTLP_ENDPOINT names a collector, traces go to this server's own
+  // receiver, as the platform, once it listens.
+  let self: { exporter: import('./telemetry.ts').SelfExporter; identity: import('./auth/plugin.ts').ServiceIdentity } | undefined;
   if (cfg.PILOTHOUSE_SELF_TRACING) {
-    const { startTelemetry } = await import('./telemetry.ts');
-    const telemetry = startTelemetry({ endpoint: cfg.OTEL_EXPORTER_OTLP_ENDPOINT });
+    const { startTelemetry, SelfExporter, selfTelemetryIdentity } = await import('./telemetry.ts');
+    if (!cfg.OTEL_EXPORTER_OTLP_ENDPOINT) self = { exporter: new SelfExporter(), identity: selfTelemetryIdentity() };
+    const telemetry = startTelemetry({ endpoint: cfg.OTEL_EXPORTER_OTLP_ENDPOINT, self: self?.exporter });
     process.once('beforeExit', () => void telemetry.shutdown());
   }
   const { startServer } = await import('./main.ts');
-  const running = await startServer(cfg);
+  const running = await startServer(cfg, console.log, { services: self ? [self.identity] : [] });
+  self?.exporter.connect(running.localUrl, self.identity.secret);
   const stop = async (signal: string) => {
     process.stderr.write(`\n${signal}: stopping Pilothouse…\n`);
     const timer = setTimeout(() => process.exit(1), 15_000).unref();

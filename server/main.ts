@@ -1,18 +1,20 @@
 // `pilothouse start`: database, migrations, API and console in one process.
 import type { Config } from './config.ts';
-import { buildApp } from './app.ts';
+import { buildApp, type AppOptions } from './app.ts';
 import { openDatabase } from './database.ts';
 import { createBootstrapLink } from './auth/sessions.ts';
 
 export interface Running {
   url: string;
+  /** where this process itself reaches the server (the listening address, not PUBLIC_URL) */
+  localUrl: string;
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config, print: (line: string) => void = console.log): Promise<Running> {
+export async function startServer(config: Config, print: (line: string) => void = console.log, opts: Pick<AppOptions, 'services'> = {}): Promise<Running> {
   const started = performance.now();
   const db = await openDatabase(config, (m) => print(m));
-  const app = await buildApp({ config, db: db.pool });
+  const app = await buildApp({ config, db: db.pool, services: opts.services });
   let address: string;
   try {
     address = await app.listen({ port: config.PORT, host: config.HOST });
@@ -38,8 +40,11 @@ export async function startServer(config: Config, print: (line: string) => void 
   }
   print(lines.join('\n') + '\n');
   let stopping: Promise<void> | undefined;
+  const bound = new URL(address);
+  if (bound.hostname === '0.0.0.0' || bound.hostname === '[::]') bound.hostname = '127.0.0.1';
   return {
     url,
+    localUrl: bound.origin,
     stop: () => (stopping ??= (async () => {
       await app.close();
       await db.close();

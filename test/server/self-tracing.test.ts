@@ -1,0 +1,58 @@
+// `pilothouse start` with no OTLP endpoint sends its own traces to its own receiver, as the
+// platform, and does not trace those exports (which would loop).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createTestDb } from '../helper.ts';
+
+const CLI = join(import.meta.dirname, '../../server/cli.ts');
+
+test('its own requests arrive as platform spans of service pilothouse, and exporting them is not traced', async () => {
+  const { url, pool } = await createTestDb();
+  const env: Record<string, string> = {
+    ...process.env as Record<string, string>, DATABASE_URL: url, PORT: '0', LOG_LEVEL: 'warn', PILOTHOUSE_DEMO: 'off',
+    PILOTHOUSE_SELF_TRACING: 'true', OTEL_BSP_SCHEDULE_DELAY: '100',
+  };
+  delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const server = spawn(process.execPath, [CLI, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  server.stdout.on('data', (d) => (out += d));
+  server.stderr.on('data', (d) => (out += d));
+  const exited = new Promise((ok) => server.on('exit', ok));
+  try {
+    const base = await new Promise<string>((ok, fail) => {
+      const timer = setTimeout(() => fail(new Error(`no ready line in: ${out}`)), 30_000);
+      const check = () => {
+        const m = /ready at (http:\/\/\S+)/.exec(out);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          ok(m[1]);
+        } else setTimeout(check, 50);
+      };
+      check();
+    });
+    for (let i = 0; i < 3; i++) assert.equal((await fetch(`${base}/api/v1/me`)).status, 401);
+
+    const routeCount = async () => (await pool.query(
+      `SELECT count(*)::int AS n FROM spans WHERE tenant_id IS NULL AND service = 'pilothouse' AND route = 'GET /api/v1/me'`,
+    )).rows[0].n as number;
+    const deadline = Date.now() + 15_000;
+    while ((await routeCount()) < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await routeCount(), 3, `three server spans for GET /api/v1/me; output: ${out}`);
+    const rollup = await pool.query(`SELECT requests, errors FROM request_rollups WHERE tenant_id IS NULL AND route = 'GET /api/v1/me'`);
+    assert.equal(rollup.rows.reduce((n, r) => n + r.requests, 0), 3);
+
+    // Idle now: with a feedback loop every export would be traced and exported again.
+    const total = async () => (await pool.query(`SELECT count(*)::int AS n FROM spans WHERE kind = 2`)).rows[0].n as number;
+    await new Promise((r) => setTimeout(r, 1000));
+    const settled = await total();
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await total(), settled, 'no spans arrive while nobody uses the server');
+    const ingest = await pool.query(`SELECT count(*)::int AS n FROM spans WHERE route LIKE '%/v1/traces%' OR attributes->>'url.path' = '/v1/traces'`);
+    assert.equal(ingest.rows[0].n, 0);
+  } finally {
+    server.kill('SIGTERM');
+    await exited;
+  }
+});
