@@ -1,0 +1,15 @@
+// A seeded random source, so a simulated fleet can be replayed (mulberry32).
+export type Random = () => number;
+
+export function seeded(seed: number): Random {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const between = (rnd: Random, [lo, hi]: [number, number]) => lo + (hi - lo) * rnd();

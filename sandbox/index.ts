@@ -1,0 +1,26 @@
+// The sandbox: a Kubernetes API server with a simulated fleet behind it. See README.md.
+import { startSandboxApi, type RunningApiServer } from './k8s/index.ts';
+import { Fleet, type FleetOptions } from './fleet/fleet.ts';
+
+export { startSandboxApi, sandboxKubeConfig, type RunningApiServer } from './k8s/index.ts';
+export { Fleet, type FleetOptions } from './fleet/fleet.ts';
+export * from './fleet/catalogue.ts';
+
+export interface RunningSandbox extends RunningApiServer {
+  fleet: Fleet;
+}
+
+/** The API server on a loopback port plus the fleet simulator driving it. */
+export async function startSandbox(opts: FleetOptions & { port?: number; host?: string } = {}): Promise<RunningSandbox> {
+  const api = await startSandboxApi({ port: opts.port, host: opts.host });
+  const fleet = new Fleet(api.server, opts);
+  fleet.start();
+  return {
+    ...api,
+    fleet,
+    close: async () => {
+      fleet.stop();
+      await api.close();
+    },
+  };
+}
