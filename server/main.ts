@@ -3,6 +3,7 @@ import type { Config } from './config.ts';
 import { buildApp, type AppOptions } from './app.ts';
 import { openDatabase } from './database.ts';
 import { createBootstrapLink } from './auth/sessions.ts';
+import { loadPrices, startUsageJobs } from '../collectors/usage/jobs.ts';
 
 export interface Running {
   url: string;
@@ -15,6 +16,12 @@ export async function startServer(config: Config, print: (line: string) => void 
   const started = performance.now();
   const db = await openDatabase(config, (m) => print(m));
   const app = await buildApp({ config, db: db.pool, services: opts.services });
+  try {
+    await loadPrices(db.pool, config.PRICE_CATALOG_FILE, app.log);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   let address: string;
   try {
     address = await app.listen({ port: config.PORT, host: config.HOST });
@@ -22,6 +29,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     await db.close();
     throw err;
   }
+  const usageJobs = startUsageJobs(db.pool, { graceDays: config.USAGE_CLOSE_GRACE_DAYS }, app.log);
   // With PORT=0 the real port is known only now.
   const port = Number(new URL(address).port);
   const url = config.PUBLIC_URL ? config.publicUrl : config.publicUrl.replace(/:\d+$/, `:${port}`);
@@ -46,6 +54,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     url,
     localUrl: bound.origin,
     stop: () => (stopping ??= (async () => {
+      usageJobs.stop();
       await app.close();
       await db.close();
     })()),
