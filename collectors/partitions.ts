@@ -20,7 +20,12 @@ export async function ensurePartitions(db: Db, table: PartitionedTable, days: It
   for (const day of new Set(days)) {
     const key = `${table}:${day}`;
     if (seen.has(key)) continue;
-    await db.query(`SELECT telemetry_ensure_partition($1, $2::timestamptz)`, [table, `${day}T00:00:00Z`]);
+    await db.query(`SELECT telemetry_ensure_partition($1, $2::timestamptz)`, [table, `${day}T00:00:00Z`]).catch((err: { code?: string }) => {
+      // Another writer created it first: the function's existence check can miss a table
+      // committed while it waited for the lock (catalog caches are not refreshed by an
+      // advisory lock), and CREATE then finds it.
+      if (err.code !== '42P07') throw err;
+    });
     seen.add(key);
   }
 }

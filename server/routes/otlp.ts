@@ -10,6 +10,7 @@ import { Type } from 'typebox';
 import { BodyError, decodeBody, encodingOf, inflate } from '../../collectors/otlp/decode.ts';
 import { ingestTraces } from '../../collectors/otlp/ingest.ts';
 import { encodeStatus, encodeTraceResponse } from '../../collectors/otlp/proto.ts';
+import { applyTelemetryRetention } from '../../collectors/retention.ts';
 import { errors } from '../schemas.ts';
 
 /** Largest body on the wire, and once inflated. */
@@ -41,6 +42,18 @@ export default async function otlp(app: FastifyInstance) {
     labelNames: ['outcome'],
     registers: [app.metrics],
   });
+
+  // Retention where the server listens (app.inject tests leave it alone): at start, then
+  // hourly. Idempotent, so every replica may run it.
+  let retention: NodeJS.Timeout | undefined;
+  app.addHook('onListen', async () => {
+    const run = () => applyTelemetryRetention(app.db, app.config.TELEMETRY_RETENTION_DAYS)
+      .then(({ dropped }) => dropped.length && app.log.info({ dropped }, 'telemetry retention dropped partitions'))
+      .catch((err) => app.log.warn({ err }, 'telemetry retention failed; the next run retries'));
+    void run();
+    retention = setInterval(run, 3_600_000).unref();
+  });
+  app.addHook('onClose', async () => clearInterval(retention));
 
   // This plugin's own parsers: the raw bytes, decoded only after inflating.
   app.removeAllContentTypeParsers();
