@@ -1,0 +1,20 @@
+// The SLO specs shipped in slo/specs/, read and compiled with runbook paths checked against
+// the repository.
+import { existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { compileSpecs, type CompileResult } from './spec/compile.ts';
+import { listSpecFiles, readSpecFiles } from './spec/load.ts';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '..');
+export const SPEC_DIR = join(REPO_ROOT, 'slo', 'specs');
+
+/** Compiles YAML files together (references may cross files); names are shown relative to the repository. */
+export async function compileFiles(files: readonly string[]): Promise<CompileResult> {
+  const { docs, problems } = await readSpecFiles(files, (f) => relative(process.cwd(), resolve(f)) || f);
+  const result = compileSpecs(docs, { runbookExists: (p) => existsSync(join(REPO_ROOT, p)) });
+  return { slos: result.slos, problems: [...problems, ...result.problems] };
+}
+
+export async function compileSpecDir(dir = SPEC_DIR): Promise<CompileResult> {
+  return compileFiles(await listSpecFiles(dir));
+}

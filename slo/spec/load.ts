@@ -1,0 +1,56 @@
+// Reads OpenSLO YAML (one or many documents per file) keeping line numbers, so a problem
+// can point at the line to change.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LineCounter, parseAllDocuments, isNode, type Document } from 'yaml';
+import type { SpecProblem } from './errors.ts';
+
+export interface RawDoc {
+  file: string;
+  value: unknown;
+  /** the line of the node at `path`, or of its nearest existing parent */
+  lineOf(path: readonly (string | number)[]): number | undefined;
+}
+
+export function parseYaml(text: string, file: string): { docs: RawDoc[]; problems: SpecProblem[] } {
+  const lines = new LineCounter();
+  const parsed = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false });
+  const docs: RawDoc[] = [];
+  const problems: SpecProblem[] = [];
+  for (const d of Array.isArray(parsed) ? parsed : [parsed]) {
+    const document = d as Document.Parsed;
+    for (const e of document.errors) {
+      problems.push({ file, line: lines.linePos(e.pos[0]).line, field: '(YAML)', message: e.message.split('\n')[0] ?? e.message, fix: 'correct the YAML syntax at that line' });
+    }
+    if (document.errors.length > 0 || document.contents === null) continue;
+    docs.push({
+      file,
+      value: document.toJS(),
+      lineOf(path) {
+        for (let n = path.length; n >= 0; n--) {
+          const node = document.getIn(path.slice(0, n), true);
+          if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
+        }
+        return undefined;
+      },
+    });
+  }
+  return { docs, problems };
+}
+
+/** The YAML files of a folder (not recursive), in name order. */
+export async function listSpecFiles(dir: string): Promise<string[]> {
+  const names = await readdir(dir);
+  return names.filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => join(dir, n));
+}
+
+export async function readSpecFiles(files: readonly string[], shownAs: (f: string) => string = (f) => f): Promise<{ docs: RawDoc[]; problems: SpecProblem[] }> {
+  const docs: RawDoc[] = [];
+  const problems: SpecProblem[] = [];
+  for (const f of files) {
+    const r = parseYaml(await readFile(f, 'utf8'), shownAs(f));
+    docs.push(...r.docs);
+    problems.push(...r.problems);
+  }
+  return { docs, problems };
+}
