@@ -16,22 +16,36 @@ export class QuotaExceededError extends Error {
   }
 }
 
-/**
- * Locks the tenant (until the transaction ends) and refuses with QuotaExceededError when
- * `requested` does not fit. Call it first in the transaction that then starts the workspace.
- */
-export async function admit(client: pg.PoolClient, tenantId: string, requested: Amounts, now = new Date()): Promise<void> {
+export interface LockedTenant {
+  tenantId: string;
+  resourceQuota: Record<string, unknown>;
+  resetDay: number;
+}
+
+/** Locks the tenant row until the transaction ends: admissions for one tenant go one at a time. */
+export async function lockTenant(client: pg.PoolClient, tenantId: string): Promise<LockedTenant> {
   const { rows } = await client.query(
     `SELECT resource_quota, budget_reset_day FROM tenants WHERE id = $1 FOR UPDATE`,
     [tenantId],
   );
   if (!rows[0]) throw new NotFoundError(`tenant ${tenantId} not found`);
-  const quota = parseQuota(rows[0].resource_quota);
+  return { tenantId, resourceQuota: rows[0].resource_quota, resetDay: rows[0].budget_reset_day };
+}
+
+/** Refuses with QuotaExceededError when `requested` does not fit the locked tenant's hard limits. */
+export async function checkAdmission(client: pg.PoolClient, t: LockedTenant, requested: Amounts, now = new Date()): Promise<void> {
+  const quota = parseQuota(t.resourceQuota);
   if (Object.keys(quota.hard).length === 0) return;
-  const [gauges, meters] = await Promise.all([
-    gaugeUsage(client, [tenantId]),
-    meterUsage(client, meterQueries(tenantId, { ...quota, soft: {} }, rows[0].budget_reset_day, now)),
-  ]);
-  const violations = admissionViolations(quota, { ...gauges.get(tenantId), ...meters.get(tenantId) }, requested);
+  const gauges = await gaugeUsage(client, [t.tenantId]);
+  const meters = await meterUsage(client, meterQueries(t.tenantId, { ...quota, soft: {} }, t.resetDay, now));
+  const violations = admissionViolations(quota, { ...gauges.get(t.tenantId), ...meters.get(t.tenantId) }, requested);
   if (violations.length) throw new QuotaExceededError(violations);
+}
+
+/**
+ * Locks the tenant (until the transaction ends) and refuses with QuotaExceededError when
+ * `requested` does not fit. Call it first in the transaction that then starts the workspace.
+ */
+export async function admit(client: pg.PoolClient, tenantId: string, requested: Amounts, now = new Date()): Promise<void> {
+  await checkAdmission(client, await lockTenant(client, tenantId), requested, now);
 }

@@ -19,21 +19,23 @@ export const PERMISSIONS = [
   // platform-scoped
   'tenants:list', 'tenants:create', 'platform:tokens', 'fleet:read', 'fleet:write',
   'meters:write', 'prices:write', 'billing:write',
+  // platform-scoped, except controllers:read, which tenant roles hold for their own tenant's decisions
+  'controllers:read', 'controllers:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const READS = PERMISSIONS.filter((p) => p.endsWith(':read') || p === 'tenants:list');
 
 export const TENANT_ROLE_PERMISSIONS: Record<TenantRole, readonly Permission[]> = {
-  owner: ['tenant:read', 'tenant:update', 'members:read', 'members:write', 'tokens:read', 'tokens:write', 'workspaces:read', 'workspaces:write', 'usage:read', 'telemetry:read', 'telemetry:write'],
-  admin: ['tenant:read', 'members:read', 'members:write', 'tokens:read', 'tokens:write', 'workspaces:read', 'workspaces:write', 'usage:read', 'telemetry:read', 'telemetry:write'],
-  member: ['tenant:read', 'members:read', 'workspaces:read', 'workspaces:write', 'usage:read', 'telemetry:read'],
+  owner: ['tenant:read', 'tenant:update', 'members:read', 'members:write', 'tokens:read', 'tokens:write', 'workspaces:read', 'workspaces:write', 'usage:read', 'telemetry:read', 'telemetry:write', 'controllers:read'],
+  admin: ['tenant:read', 'members:read', 'members:write', 'tokens:read', 'tokens:write', 'workspaces:read', 'workspaces:write', 'usage:read', 'telemetry:read', 'telemetry:write', 'controllers:read'],
+  member: ['tenant:read', 'members:read', 'workspaces:read', 'workspaces:write', 'usage:read', 'telemetry:read', 'controllers:read'],
   ingest: ['usage:ingest', 'telemetry:ingest'],
 };
 
 export const PLATFORM_ROLE_PERMISSIONS: Record<PlatformRole, readonly Permission[]> = {
   admin: PERMISSIONS,
-  sre: [...READS, 'workspaces:write', 'fleet:write'],
+  sre: [...READS, 'workspaces:write', 'fleet:write', 'controllers:write'],
   viewer: READS,
 };
 

@@ -3,6 +3,14 @@ import { Type, type Static } from 'typebox';
 import { createTenant, deleteTenant, getTenant, listTenants, updateTenant, PLANS } from '../../tenancy/tenants.ts';
 import { visibleTenants } from '../auth/principal.ts';
 import { JsonObject, Tenant, TenantName, TenantParams, errors, literals } from '../schemas.ts';
+import { ResourceQuotaSpec, quotaProblems } from '../../tenancy/quotas.ts';
+import { InvalidError } from '../../tenancy/errors.ts';
+
+// Soft limits above hard ones pass the schema but make no sense: say which.
+const checkQuota = (body: { resourceQuota?: Static<typeof ResourceQuotaSpec> }) => {
+  const problems = body.resourceQuota ? quotaProblems(body.resourceQuota) : [];
+  if (problems.length) throw new InvalidError(`resourceQuota: ${problems.join('; ')}`);
+};
 
 const Budget = {
   budgetMonthlyUsd: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 1e10 }), Type.Null()])),
@@ -10,7 +18,7 @@ const Budget = {
 };
 const Quota = {
   plan: Type.Optional(literals(PLANS)),
-  resourceQuota: Type.Optional(JsonObject),
+  resourceQuota: Type.Optional(ResourceQuotaSpec),
 };
 const CreateBody = Type.Object({ name: TenantName, config: Type.Optional(JsonObject), ...Budget, ...Quota }, { additionalProperties: false });
 const PatchBody = Type.Object({ name: Type.Optional(TenantName), config: Type.Optional(JsonObject), ...Budget }, { additionalProperties: false });
@@ -26,6 +34,7 @@ export default async function tenants(app: FastifyInstance) {
     config: { auth: { permission: 'tenants:create' } },
     schema: { tags: ['tenants'], summary: 'Create a tenant', body: CreateBody, response: { 201: Tenant, ...errors(400, 409) } },
   }, async (req, reply) => {
+    checkQuota(req.body);
     return reply.code(201).send(await createTenant(app.db, req.body));
   });
 
@@ -42,7 +51,10 @@ export default async function tenants(app: FastifyInstance) {
   app.put<{ Params: Static<typeof TenantParams>; Body: Static<typeof QuotaBody> }>('/api/v1/tenants/:tenantId/quota', {
     config: { auth: { permission: 'quota:write' } },
     schema: { tags: ['tenants'], summary: 'Set the plan and resource quota (platform admins)', params: TenantParams, body: QuotaBody, response: { 200: Tenant, ...errors(400, 404) } },
-  }, async (req) => updateTenant(app.db, req.params.tenantId, req.body));
+  }, async (req) => {
+    checkQuota(req.body);
+    return updateTenant(app.db, req.params.tenantId, req.body);
+  });
 
   app.delete<{ Params: Static<typeof TenantParams> }>('/api/v1/tenants/:tenantId', {
     config: { auth: { permission: 'tenant:delete' } },

@@ -1,8 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import {
-  createWorkspace, getWorkspace, listTransitions, listWorkspaces, transitionWorkspace,
+  getWorkspace, listTransitions, listWorkspaces, transitionWorkspace,
 } from '../../tenancy/workspaces.ts';
+import { startups } from '../../tenancy/workspace-startup.ts';
+import { createAdmitted, pauseWorkspace, resumeWorkspace, touchWorkspace } from '../../controllers/workspaces/operations.ts';
 import { actorOf } from '../auth/principal.ts';
 import {
   DateTime, NewWorkspaceBody, Page, TenantParams, Uuid, Workspace, WorkspaceListQuery, WorkspaceStateSchema, errors,
@@ -17,7 +19,16 @@ const Transition = Type.Object({
   actor: Type.Union([Type.String(), Type.Null()]),
   at: DateTime,
 });
-const WorkspaceDetail = Type.Object({ ...Workspace.properties, history: Type.Array(Transition) });
+const WorkspaceDetail = Type.Object({
+  ...Workspace.properties,
+  history: Type.Array(Transition),
+  startupSeconds: Type.Union([Type.Number(), Type.Null()], { description: 'the latest start, from its request to running' }),
+});
+const ActionBody = Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false });
+// An action's body is optional: `POST …/pause` with none is the same as `{}`.
+const emptyBody = async (req: FastifyRequest) => {
+  req.body ??= {};
+};
 
 export default async function workspaces(app: FastifyInstance) {
   app.get<{ Params: Static<typeof TenantParams>; Querystring: Static<typeof WorkspaceListQuery> }>('/api/v1/tenants/:tenantId/workspaces', {
@@ -32,9 +43,9 @@ export default async function workspaces(app: FastifyInstance) {
 
   app.post<{ Params: Static<typeof TenantParams>; Body: Static<typeof NewWorkspaceBody> }>('/api/v1/tenants/:tenantId/workspaces', {
     config: { auth: { permission: 'workspaces:write' } },
-    schema: { tags: ['workspaces'], summary: 'Create a workspace record', params: TenantParams, body: NewWorkspaceBody, response: { 201: Workspace, ...errors(400, 409) } },
+    schema: { tags: ['workspaces'], summary: 'Create a workspace (it starts if the tenant\'s quota allows it, else 429)', params: TenantParams, body: NewWorkspaceBody, response: { 201: Workspace, ...errors(400, 409, 429) } },
   }, async (req, reply) => {
-    const ws = await createWorkspace(app.db, { ...req.body, tenantId: req.params.tenantId, createdBy: req.principal!.userId });
+    const ws = await createAdmitted(app.db, { ...req.body, tenantId: req.params.tenantId, createdBy: req.principal!.userId });
     return reply.code(201).send(ws);
   });
 
@@ -43,8 +54,33 @@ export default async function workspaces(app: FastifyInstance) {
     schema: { tags: ['workspaces'], params: WsParams, response: { 200: WorkspaceDetail, ...errors(404) } },
   }, async (req) => {
     const ws = await getWorkspace(app.db, req.params.tenantId, req.params.workspaceId);
-    return { ...ws, history: await listTransitions(app.db, req.params.tenantId, ws.id) };
+    const history = await listTransitions(app.db, req.params.tenantId, ws.id);
+    return { ...ws, history, startupSeconds: startups(history).at(-1)?.seconds ?? null };
   });
+
+  app.post<{ Params: Static<typeof WsParams>; Body: Static<typeof ActionBody> }>('/api/v1/tenants/:tenantId/workspaces/:workspaceId/pause', {
+    config: { auth: { permission: 'workspaces:write' } },
+    preValidation: emptyBody,
+    schema: { tags: ['workspaces'], summary: 'Pause: the sandbox stops, the volume stays', params: WsParams, body: ActionBody, response: { 200: Workspace, ...errors(400, 404, 409) } },
+  }, async (req) => pauseWorkspace(app.db, req.params.tenantId, req.params.workspaceId, actorOf(req.principal!), req.body?.reason));
+
+  for (const verb of ['resume', 'start'] as const) {
+    app.post<{ Params: Static<typeof WsParams>; Body: Static<typeof ActionBody> }>(`/api/v1/tenants/:tenantId/workspaces/:workspaceId/${verb}`, {
+      config: { auth: { permission: 'workspaces:write' } },
+      preValidation: emptyBody,
+      schema: {
+        tags: ['workspaces'],
+        summary: verb === 'resume' ? 'Resume a paused workspace (429 when the quota does not allow it)' : 'Start a paused or failed workspace again (the same as resume)',
+        params: WsParams, body: ActionBody, response: { 200: Workspace, ...errors(400, 404, 409, 429) },
+      },
+    }, async (req) => resumeWorkspace(app.db, req.params.tenantId, req.params.workspaceId, actorOf(req.principal!)));
+  }
+
+  app.post<{ Params: Static<typeof WsParams>; Body: Static<typeof ActionBody> }>('/api/v1/tenants/:tenantId/workspaces/:workspaceId/activity', {
+    config: { auth: { permission: 'workspaces:write' } },
+    preValidation: emptyBody,
+    schema: { tags: ['workspaces'], summary: 'Record activity now (the idle reaper pauses workspaces without any)', params: WsParams, body: ActionBody, response: { 200: Workspace, ...errors(400, 404, 409) } },
+  }, async (req) => touchWorkspace(app.db, req.params.tenantId, req.params.workspaceId));
 
   app.delete<{ Params: Static<typeof WsParams> }>('/api/v1/tenants/:tenantId/workspaces/:workspaceId', {
     config: { auth: { permission: 'workspaces:write' } },
