@@ -82,7 +82,7 @@ export async function writeEvents(
     const { rows } = await client.query<{ key: string }>(
       `INSERT INTO usage_event_keys (key, time) SELECT * FROM unnest($1::uuid[], $2::timestamptz[])
        ON CONFLICT DO NOTHING RETURNING key`,
-      [keyed.map((k) => k.key), keyed.map((k) => k.e.time)],
+      [keyed.map((k) => k.key), keyed.map((k) => k.e.time.toISOString())],
     );
     const fresh = new Set(rows.map((r) => r.key));
     const stored = new Array<boolean>(events.length).fill(false);

@@ -1,0 +1,131 @@
+// `npm run bench:ingest`: usage events per second through the HTTP batch API (validation,
+// idempotency keys, COPY, commit before the answer) beside a raw COPY of the same events
+// into the same table on the same PostgreSQL server, and their ratio.
+//
+// Both sides send batches of BATCH events over CONNECTIONS concurrent connections, each
+// batch its own transaction. The raw COPY runs before and after the API run and the
+// baseline is their mean, so table growth does not favour either side.
+// Environment: BENCH_EVENTS (default 100000), BENCH_BATCH (1000), BENCH_CONNECTIONS (4),
+// DATABASE_URL (default: a fresh embedded PostgreSQL in a temporary folder).
+import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmbeddedPostgres } from '../db/embedded.ts';
+import { migrate } from '../db/migrate.ts';
+import { createPool, type Db } from '../db/pool.ts';
+import { buildApp } from '../server/app.ts';
+import { loadConfig } from '../server/config.ts';
+import { createTenant } from '../tenancy/tenants.ts';
+import { createToken } from '../tenancy/tokens.ts';
+import { copyEvents, ensurePartitions } from '../collectors/usage/store.ts';
+import type { UsageEvent } from '../collectors/usage/validate.ts';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
+const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
+
+const dir = mkdtempSync(join(tmpdir(), 'pilothouse-bench-'));
+let server: { url: string; stop(): Promise<void> } | undefined;
+if (!process.env.DATABASE_URL) {
+  if (process.getuid?.() === 0) {
+    spawnSync('sh', ['-c', 'id -u postgres >/dev/null 2>&1 || (groupadd -f postgres && useradd -g postgres postgres)']);
+    const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+    const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+    chownSync(dir, uid, gid);
+  }
+  server = await startEmbeddedPostgres({ dataDir: join(dir, 'pgdata') });
+}
+const url = process.env.DATABASE_URL ?? server!.url;
+
+function makeEvents(n: number, tag: string): Record<string, unknown>[] {
+  const models = ['claude-sonnet-4', 'gpt-5', 'small-1'];
+  const kinds = ['prompt', 'completion', 'cache_read', 'cache_write'];
+  const now = Date.now();
+  return Array.from({ length: n }, (_, i) => ({
+    specversion: '1.0', id: `${tag}-${i}`, source: `/agents/${i % 50}`, type: 'llm.tokens',
+    time: new Date(now - 60_000 - (i % 3600) * 1000).toISOString(),
+    data: { quantity: 100 + (i % 5000), model: models[i % 3], kind: kinds[i % 4] },
+  }));
+}
+
+const asStored = (e: Record<string, any>): UsageEvent => {
+  const { quantity, ...dimensions } = e.data;
+  return { time: new Date(e.time), meter: e.type, quantity: String(quantity), source: e.source, id: e.id, subject: null, dimensions };
+};
+
+async function rawCopy(db: Db, tenantId: string, events: UsageEvent[]): Promise<number> {
+  await ensurePartitions(db, events.map((e) => e.time));
+  const batches: UsageEvent[][] = [];
+  for (let i = 0; i < events.length; i += BATCH) batches.push(events.slice(i, i + BATCH));
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
+    const client = await db.connect();
+    try {
+      for (let b = next++; b < batches.length; b = next++) await copyEvents(client, 'usage_events', tenantId, batches[b]!);
+    } finally {
+      client.release();
+    }
+  }));
+  return performance.now() - started;
+}
+
+async function apiRun(baseUrl: string, token: string, events: Record<string, unknown>[]): Promise<{ ms: number; ok: number; non2xx: number; p99: number }> {
+  const bodies: string[] = [];
+  for (let i = 0; i < events.length; i += BATCH) bodies.push(JSON.stringify(events.slice(i, i + BATCH)));
+  const bodiesFile = join(dir, `bodies-${randomUUID()}.json`);
+  writeFileSync(bodiesFile, JSON.stringify(bodies));
+  const client = fileURLToPath(new URL('./ingest-client.ts', import.meta.url));
+  const child = spawn(process.execPath, [client, JSON.stringify({ url: baseUrl, token, bodiesFile, connections: CONNECTIONS })], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  await new Promise((ok) => child.on('exit', ok));
+  const r = JSON.parse(out);
+  return { ms: r.elapsedMs, ok: r.ok, non2xx: r.non2xx + r.errors + r.timeouts, p99: r.latencyP99 };
+}
+
+const rate = (n: number, ms: number) => Math.round(n / (ms / 1000));
+
+try {
+  await migrate(url);
+  const db = createPool(url, CONNECTIONS + 4);
+  const config = loadConfig({ LOG_LEVEL: 'silent', PILOTHOUSE_SELF_TRACING: 'false', PILOTHOUSE_DEMO: 'off', DATABASE_URL: url, USAGE_MAX_IN_FLIGHT: String(CONNECTIONS) });
+  const app = await buildApp({ config, db, console: false });
+  const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  const tenant = await createTenant(db, { name: `bench-${randomUUID().slice(0, 8)}` });
+  const { secret } = await createToken(db, { name: 'bench', tenantId: tenant.id, role: 'ingest' });
+
+  // Warm-up of both paths (JIT, partitions, connections), not measured.
+  const warm = makeEvents(Math.max(4, CONNECTIONS * 2) * BATCH, 'warm');
+  await apiRun(baseUrl, secret, warm);
+  await rawCopy(db, randomUUID(), warm.map(asStored));
+
+  const events = makeEvents(EVENTS, `run-${randomUUID().slice(0, 8)}`);
+  const stored = events.map(asStored);
+  const copy1 = await rawCopy(db, randomUUID(), stored);
+  const api = await apiRun(baseUrl, secret, events);
+  const copy2 = await rawCopy(db, randomUUID(), stored);
+
+  const { rows } = await db.query(`SELECT count(*)::int AS n FROM usage_events WHERE tenant_id = $1 AND event_id LIKE 'run-%'`, [tenant.id]);
+  // Replaying the whole run: every event is a duplicate, nothing is stored again.
+  const replay = await apiRun(baseUrl, secret, events);
+  const { rows: after } = await db.query(`SELECT count(*)::int AS n FROM usage_events WHERE tenant_id = $1 AND event_id LIKE 'run-%'`, [tenant.id]);
+
+  const copyMs = (copy1 + copy2) / 2;
+  const apiRate = rate(EVENTS, api.ms);
+  const copyRate = rate(EVENTS, copyMs);
+  console.log(`bench:ingest  ${EVENTS} events, batches of ${BATCH}, ${CONNECTIONS} concurrent connections`);
+  console.log(`  raw COPY into usage_events    ${copyRate.toLocaleString('en')} events/s  (runs: ${rate(EVENTS, copy1).toLocaleString('en')} before, ${rate(EVENTS, copy2).toLocaleString('en')} after the API run)`);
+  console.log(`  HTTP batch API (dedup on)     ${apiRate.toLocaleString('en')} events/s  (p99 batch latency ${api.p99} ms, ${api.ok} batches 2xx, ${api.non2xx} failed)`);
+  console.log(`  ratio API / raw COPY          ${(apiRate / copyRate * 100).toFixed(1)}%  (aim: at least 70%)`);
+  console.log(`  stored ${rows[0].n} of ${EVENTS}; full replay stored ${after[0].n - rows[0].n} more (${rate(EVENTS, replay.ms).toLocaleString('en')} events/s of duplicates)`);
+  await app.close();
+  await db.end();
+  if (rows[0].n !== EVENTS || after[0].n !== EVENTS || api.non2xx > 0) process.exitCode = 1;
+} finally {
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
