@@ -62,12 +62,17 @@ export function decodeBody(body: Buffer, encoding: Encoding): object {
   } catch (err) {
     throw new BodyError(400, `the body is not valid JSON: ${(err as Error).message}`);
   }
+  return checkOtlpJson(parsed);
+}
+
+/** Checks an already parsed OTLP/JSON trace request (also what Faro's `traces` holds). */
+export function checkOtlpJson(parsed: unknown, where = 'body'): object {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new BodyError(400, 'the body must be a JSON object, an ExportTraceServiceRequest with "resourceSpans"');
+    throw new BodyError(400, `${where} must be a JSON object, an ExportTraceServiceRequest with "resourceSpans"`);
   }
   if (!checkJson(parsed)) {
     const first = checkJson.errors?.[0] as ErrorObject | undefined;
-    throw new BodyError(400, first ? `not an OTLP/JSON trace request: ${describe(first)}` : 'not an OTLP/JSON trace request');
+    throw new BodyError(400, first ? `not an OTLP/JSON trace request: ${describe(first).replace(/^body/, where)}` : 'not an OTLP/JSON trace request');
   }
   return parsed;
 }

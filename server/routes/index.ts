@@ -10,7 +10,9 @@ import usageEvents from './usage-events.ts';
 import usage from './usage.ts';
 import pricing from './pricing.ts';
 import otlp from './otlp.ts';
+import faro from './faro.ts';
+import frontend from './frontend.ts';
 import controllers from './controllers.ts';
 import quota from './quota.ts';
 
-export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, usageEvents, usage, pricing, otlp, controllers, quota];
+export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, usageEvents, usage, pricing, otlp, faro, frontend, controllers, quota];
