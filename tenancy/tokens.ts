@@ -50,11 +50,18 @@ export async function createToken(db: Queryable, t: NewToken): Promise<{ token: 
 export async function verifyToken(db: Queryable, secret: string): Promise<ApiToken | undefined> {
   if (!secret.startsWith('ph_') || secret.length > 200) return undefined;
   // The lookup is by hash, so response timing reveals nothing about a stored secret.
+  // The row is written only when its last-use time is stale: an UPDATE on every request
+  // would make each authenticated call wait for a WAL flush.
   const { rows } = await db.query(
-    `UPDATE api_tokens SET last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < now() - interval '60 seconds'
-                                              THEN now() ELSE last_used_at END
-      WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
-      RETURNING ${COLUMNS}`,
+    `WITH live AS (
+       SELECT ${COLUMNS} FROM api_tokens
+        WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+     ), used AS (
+       UPDATE api_tokens SET last_used_at = now()
+        WHERE id = (SELECT id FROM live) AND (last_used_at IS NULL OR last_used_at < now() - interval '60 seconds')
+        RETURNING last_used_at
+     )
+     SELECT ${COLUMNS.replace('last_used_at', 'coalesce((SELECT last_used_at FROM used), last_used_at) AS last_used_at')} FROM live`,
     [hashSecret(secret)],
   );
   return rows[0] ? toToken(rows[0]) : undefined;
