@@ -11,6 +11,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { trace } from '@opentelemetry/api';
 import type { Db } from '../db/pool.ts';
 import type { Config } from './config.ts';
+import { clusterFromConfig, type ClusterAccess } from './cluster.ts';
 import auth, { type ServiceIdentity } from './auth/plugin.ts';
 import { OidcClient } from './auth/oidc.ts';
 import metrics from './plugins/metrics.ts';
@@ -23,6 +24,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Db;
     config: Config;
+    cluster: ClusterAccess;
   }
 }
 
@@ -34,6 +36,8 @@ export interface AppOptions {
   console?: boolean;
   /** credentials of this process for itself, such as its own trace exporter's */
   services?: readonly ServiceIdentity[];
+  /** the cluster managed (default: KUBECONFIG or none); server/demo.ts gives the simulated one */
+  cluster?: ClusterAccess;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -68,6 +72,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   app.decorate('db', db);
   app.decorate('config', config);
+  app.decorate('cluster', opts.cluster ?? clusterFromConfig(config));
   installValidation(app);
 
   app.addHook('onRequest', async (req, reply) => {

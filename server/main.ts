@@ -4,21 +4,28 @@ import { buildApp, type AppOptions } from './app.ts';
 import { openDatabase } from './database.ts';
 import { createBootstrapLink } from './auth/sessions.ts';
 import { loadPrices, startUsageJobs } from '../collectors/usage/jobs.ts';
+import type { ClusterAccess } from './cluster.ts';
+import { demoWanted, startDemo } from './demo.ts';
 
 export interface Running {
   url: string;
   /** where this process itself reaches the server (the listening address, not PUBLIC_URL) */
   localUrl: string;
+  /** the cluster managed: the simulated demo fleet's sandbox API server, KUBECONFIG, or none */
+  cluster: ClusterAccess;
   stop(): Promise<void>;
 }
 
 export async function startServer(config: Config, print: (line: string) => void = console.log, opts: Pick<AppOptions, 'services'> = {}): Promise<Running> {
   const started = performance.now();
+  const wantDemo = demoWanted(config);
   const db = await openDatabase(config, (m) => print(m));
-  const app = await buildApp({ config, db: db.pool, services: opts.services });
+  const demo = wantDemo ? await startDemo({ log: (m) => print(`  ${m}`) }).catch(async (err) => { await db.close(); throw err; }) : undefined;
+  const app = await buildApp({ config, db: db.pool, services: opts.services, cluster: demo?.cluster });
   try {
     await loadPrices(db.pool, config.PRICE_CATALOG_FILE, app.log);
   } catch (err) {
+    await demo?.stop();
     await db.close();
     throw err;
   }
@@ -26,6 +33,7 @@ export async function startServer(config: Config, print: (line: string) => void 
   try {
     address = await app.listen({ port: config.PORT, host: config.HOST });
   } catch (err) {
+    await demo?.stop();
     await db.close();
     throw err;
   }
@@ -39,6 +47,8 @@ export async function startServer(config: Config, print: (line: string) => void 
     `  Pilothouse is ready at ${url}  (${Math.round(performance.now() - started)} ms)`,
     `  database: ${db.embedded ? `embedded PostgreSQL in ${config.dataDir}/pgdata` : 'DATABASE_URL'}`,
     `  API docs: ${url}/api/docs`,
+    demo ? `  fleet: SIMULATED demo fleet (sandbox Kubernetes API at ${demo.sandbox.url}); set KUBECONFIG or PILOTHOUSE_DEMO=off for a real cluster`
+      : `  fleet: ${app.cluster.mode === 'kubeconfig' ? `the cluster of KUBECONFIG ${config.KUBECONFIG}` : 'no Kubernetes cluster configured'}`,
   ];
   if (!config.OIDC_ISSUER) {
     const secret = await createBootstrapLink(db.pool);
@@ -50,10 +60,14 @@ export async function startServer(config: Config, print: (line: string) => void 
   let stopping: Promise<void> | undefined;
   const bound = new URL(address);
   if (bound.hostname === '0.0.0.0' || bound.hostname === '[::]') bound.hostname = '127.0.0.1';
+  // Synthetic tenants call this server's own HTTP APIs, so it must be listening first.
+  await demo?.startTraffic(db.pool, bound.origin);
   return {
     url,
     localUrl: bound.origin,
+    cluster: app.cluster,
     stop: () => (stopping ??= (async () => {
+      await demo?.stop();
       usageJobs.stop();
       await app.close();
       await db.close();

@@ -14,5 +14,6 @@ import faro from './faro.ts';
 import frontend from './frontend.ts';
 import controllers from './controllers.ts';
 import quota from './quota.ts';
+import fleetMode from './fleet-mode.ts';
 
-export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, usageEvents, usage, pricing, otlp, faro, frontend, controllers, quota];
+export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, usageEvents, usage, pricing, otlp, faro, frontend, controllers, quota, fleetMode];

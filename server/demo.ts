@@ -1,0 +1,102 @@
+// The demo fleet for `npm start` without a cluster: the sandbox Kubernetes API server and
+// its simulated fleet on a loopback port, demo tenants with fresh tokens, and synthetic
+// traffic sent to this Pilothouse's own HTTP APIs. With KUBECONFIG none of this runs.
+import type { Db } from '../db/pool.ts';
+import type { Config } from './config.ts';
+import type { ClusterAccess, FleetSummary } from './cluster.ts';
+import { startSandbox, DEMO_REGIONS, demoNodePools, PRICE_ANNOTATION, type RunningSandbox } from '../sandbox/index.ts';
+import { resourceByKey } from '../sandbox/k8s/index.ts';
+import { POOL_NAME_LABEL } from '../sandbox/fleet/nodes.ts';
+import { Traffic } from '../sandbox/traffic/traffic.ts';
+import type { TenantIdentity } from '../sandbox/traffic/tenant.ts';
+import { createTenant, listTenants, type Plan, type Tenant } from '../tenancy/tenants.ts';
+import { createToken, listTokens, revokeToken } from '../tenancy/tokens.ts';
+
+export const DEMO_TENANTS: Array<{ name: string; plan: Plan; workspaces: number }> = [
+  { name: 'Acme Robotics', plan: 'enterprise', workspaces: 8 },
+  { name: 'Globex', plan: 'team', workspaces: 5 },
+  { name: 'Initech', plan: 'team', workspaces: 4 },
+  { name: 'Ada Lovelace', plan: 'personal', workspaces: 2 },
+];
+const TOKEN_NAMES = { admin: 'demo traffic (workspaces)', ingest: 'demo traffic (usage and traces)' };
+
+/** Whether this start runs the simulated fleet; refuses the ambiguous PILOTHOUSE_DEMO=on with KUBECONFIG. */
+export function demoWanted(config: Pick<Config, 'PILOTHOUSE_DEMO' | 'KUBECONFIG'>): boolean {
+  if (config.PILOTHOUSE_DEMO === 'on' && config.KUBECONFIG) {
+    throw new Error('PILOTHOUSE_DEMO=on and KUBECONFIG are both set: the demo fleet never runs beside a real cluster. Unset one of them.');
+  }
+  return config.PILOTHOUSE_DEMO === 'on' || (config.PILOTHOUSE_DEMO === 'auto' && !config.KUBECONFIG);
+}
+
+export interface Demo {
+  cluster: ClusterAccess;
+  sandbox: RunningSandbox;
+  /** seeds the demo tenants (if none) and starts their traffic against `baseUrl` */
+  startTraffic(db: Db, baseUrl: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function summary(sb: RunningSandbox, pools = demoNodePools()): FleetSummary {
+  const nodes = sb.server.store.list(resourceByKey('nodes'), undefined).items;
+  return {
+    regions: DEMO_REGIONS.map((r) => r.name),
+    nodePools: pools.map((p) => {
+      const mine = nodes.filter((n) => n.metadata.labels?.[POOL_NAME_LABEL] === p.name);
+      return { name: p.name, region: p.region, capacityType: p.capacityType, nodes: mine.length, pricePerHour: Number(mine[0]?.metadata.annotations?.[PRICE_ANNOTATION] ?? 0) };
+    }),
+    nodes: nodes.length,
+    pods: sb.server.store.list(resourceByKey('pods'), undefined).items.length,
+  };
+}
+
+/** The demo tenants (created when there are none), with new tokens that expire in a day. */
+export async function demoTenants(db: Db): Promise<TenantIdentity[]> {
+  const existing = (await listTenants(db)).filter((t) => (t.config as Record<string, unknown> | undefined)?.demo === true);
+  const tenants: Array<{ t: Tenant; workspaces: number }> = [];
+  if (existing.length === 0) {
+    for (const d of DEMO_TENANTS) {
+      const t = await createTenant(db, { name: d.name, plan: d.plan, config: { demo: true } });
+      tenants.push({ t, workspaces: d.workspaces });
+    }
+  } else {
+    for (const t of existing) tenants.push({ t, workspaces: DEMO_TENANTS.find((d) => d.name === t.name)?.workspaces ?? 3 });
+  }
+  const out: TenantIdentity[] = [];
+  for (const { t, workspaces } of tenants) {
+    // Tokens of an earlier run are useless (their secrets are gone): revoke them.
+    for (const old of await listTokens(db, t.id)) {
+      if (!old.revokedAt && Object.values(TOKEN_NAMES).includes(old.name)) await revokeToken(db, t.id, old.id);
+    }
+    const admin = await createToken(db, { name: TOKEN_NAMES.admin, tenantId: t.id, role: 'admin', expiresInDays: 1 });
+    const ingest = await createToken(db, { name: TOKEN_NAMES.ingest, tenantId: t.id, role: 'ingest', expiresInDays: 1 });
+    out.push({ id: t.id, name: t.name, adminToken: admin.secret, ingestToken: ingest.secret, workspaces });
+  }
+  return out;
+}
+
+export async function startDemo(opts: { log?: (message: string) => void } = {}): Promise<Demo> {
+  const log = opts.log ?? (() => {});
+  const sandbox = await startSandbox({ seed: Date.now() % 100_000, onError: (err) => log(`sandbox fleet: ${(err as Error).message}`) });
+  let traffic: Traffic | undefined;
+  return {
+    sandbox,
+    cluster: {
+      mode: 'simulated',
+      server: sandbox.url,
+      fleet: () => summary(sandbox),
+      traffic: () => traffic?.status(),
+    },
+    async startTraffic(db, baseUrl) {
+      const tenants = await demoTenants(db);
+      traffic = new Traffic({
+        baseUrl, tenants, regions: DEMO_REGIONS.map((r) => r.name), log,
+        onActivity: (id, level) => sandbox.fleet.metrics.setActivity(id, level),
+      });
+      traffic.start();
+    },
+    async stop() {
+      await traffic?.stop();
+      await sandbox.close();
+    },
+  };
+}

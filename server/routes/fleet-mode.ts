@@ -1,0 +1,44 @@
+// GET /api/v1/fleet/mode: whether the fleet on screen is real or simulated, so the console
+// can say so plainly.
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+
+const FleetMode = Type.Object({
+  mode: Type.Union([Type.Literal('simulated'), Type.Literal('kubeconfig'), Type.Literal('none')]),
+  simulated: Type.Boolean(),
+  message: Type.String(),
+  fleet: Type.Optional(Type.Object({
+    regions: Type.Array(Type.String()),
+    nodePools: Type.Array(Type.Object({ name: Type.String(), region: Type.String(), capacityType: Type.String(), nodes: Type.Integer(), pricePerHour: Type.Number() })),
+    nodes: Type.Integer(),
+    pods: Type.Integer(),
+  })),
+  traffic: Type.Optional(Type.Object({
+    tenants: Type.Integer(), rounds: Type.Integer(), events: Type.Integer(), duplicates: Type.Integer(), rejected: Type.Integer(),
+    spans: Type.Integer(), apiCalls: Type.Integer(), errors: Type.Integer(), refusals: Type.Integer(),
+    skipped: Type.Array(Type.String(), { description: 'ingestion endpoints the synthetic tenants found missing and skip' }),
+  })),
+});
+
+const MESSAGES = {
+  simulated: 'Simulated fleet: the nodes, workspaces, usage and traces shown come from Pilothouse\'s demo sandbox, not a real cluster. Set KUBECONFIG (or PILOTHOUSE_DEMO=off) to manage a real one.',
+  kubeconfig: 'Managing the Kubernetes cluster named by KUBECONFIG.',
+  none: 'No Kubernetes cluster is configured: set KUBECONFIG, or PILOTHOUSE_DEMO=on for the simulated demo fleet.',
+} as const;
+
+export default async function fleetMode(app: FastifyInstance) {
+  app.get('/api/v1/fleet/mode', {
+    config: { auth: { authenticated: true } },
+    schema: { tags: ['fleet'], summary: 'Whether the fleet is real or the simulated demo fleet', response: { 200: FleetMode } },
+  }, async () => {
+    const c = app.cluster;
+    const traffic = c.traffic?.();
+    return {
+      mode: c.mode,
+      simulated: c.mode === 'simulated',
+      message: MESSAGES[c.mode],
+      ...(c.fleet ? { fleet: c.fleet() } : {}),
+      ...(traffic ? { traffic } : {}),
+    };
+  });
+}
