@@ -30,9 +30,12 @@ export async function addRollups(db: Queryable, rollups: RequestRollup[]): Promi
   );
 }
 
+/** Every tenant and the platform together (platform-wide views only). */
+export const ALL_TENANTS = Symbol('all tenants');
+
 export interface RollupFilter {
-  /** a tenant id, or null for the platform's own services */
-  tenantId: string | null;
+  /** a tenant id, null for the platform's own services, or ALL_TENANTS */
+  tenantId: string | null | typeof ALL_TENANTS;
   service?: string;
   /** "METHOD route", as stored */
   route?: string;
@@ -50,8 +53,9 @@ export interface RequestTotals {
 }
 
 function where(f: RollupFilter, params: unknown[]): string {
-  params.push(f.tenantId, f.from, f.to);
-  const parts = ['tenant_id IS NOT DISTINCT FROM $1::uuid', 'minute >= $2', 'minute < $3'];
+  const all = f.tenantId === ALL_TENANTS;
+  params.push(all ? null : f.tenantId, f.from, f.to);
+  const parts = [all ? '$1::uuid IS NULL' : 'tenant_id IS NOT DISTINCT FROM $1::uuid', 'minute >= $2', 'minute < $3'];
   if (f.service !== undefined) parts.push(`service = $${params.push(f.service)}`);
   if (f.route !== undefined) parts.push(`route = $${params.push(f.route)}`);
   return parts.join(' AND ');

@@ -12,8 +12,9 @@ import pricing from './pricing.ts';
 import otlp from './otlp.ts';
 import faro from './faro.ts';
 import frontend from './frontend.ts';
+import traces from './traces.ts';
 import controllers from './controllers.ts';
 import quota from './quota.ts';
 import fleetMode from './fleet-mode.ts';
 
-export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, usageEvents, usage, pricing, otlp, faro, frontend, controllers, quota, fleetMode];
+export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, usageEvents, usage, pricing, otlp, faro, frontend, traces, controllers, quota, fleetMode];
