@@ -11,4 +11,5 @@ export const NAV: NavItem[] = [
   { href: '/', label: 'Overview' },
   { href: '/tenants', label: 'Tenants' },
   { href: '/workspaces', label: 'Workspaces', permission: 'workspaces:read' },
+  { href: '/usage', label: 'Usage', permission: 'usage:read' },
 ];
