@@ -315,6 +315,8 @@ export class SandboxApiServer {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
+    // Clients wait for the headers before they read events: send them now, not with the first event.
+    res.flushHeaders();
     const send = (type: string, object: unknown) => res.write(JSON.stringify({ type, object }) + '\n');
     const onEvent = (ev: WatchEvent) => {
       if (ev.resource !== key || !inScope(ev.object)) return;

@@ -336,3 +336,29 @@ test('list pagination: limit and continue walk every item once', async () => {
   } while (cont);
   assert.deepEqual(seen, ['c0', 'c1', 'c2', 'c3', 'c4']);
 });
+
+test('a watch streams ADDED, MODIFIED and DELETED events in order, from a list\'s resourceVersion', async () => {
+  const ns = await namespace();
+  const list = await core.listNamespacedConfigMap({ namespace: ns });
+  const seen: string[] = [];
+  const watch = new k8s.Watch(api.kubeConfig());
+  const req = await watch.watch(`/api/v1/namespaces/${ns}/configmaps`, { resourceVersion: list.metadata!.resourceVersion }, (type, obj) => seen.push(`${type} ${obj.metadata.name} ${obj.data?.v ?? ''}`.trim()), () => {});
+  await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'w' }, data: { v: '1' } } });
+  await core.patchNamespacedConfigMap({ namespace: ns, name: 'w', body: { data: { v: '2' } } }, mergePatch);
+  await core.deleteNamespacedConfigMap({ namespace: ns, name: 'w' });
+  for (let i = 0; i < 100 && seen.length < 3; i++) await new Promise((ok) => setTimeout(ok, 10));
+  req.abort();
+  assert.deepEqual(seen, ['ADDED w 1', 'MODIFIED w 2', 'DELETED w 2']);
+});
+
+test('an informer lists then watches, and keeps its cache in step with writes', async () => {
+  const ns = await namespace();
+  await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'before', labels: { app: 'x' } } } });
+  const informer = k8s.makeInformer(api.kubeConfig(), `/api/v1/namespaces/${ns}/configmaps`, () => core.listNamespacedConfigMap({ namespace: ns, labelSelector: 'app=x' }), 'app=x');
+  await informer.start();
+  await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'after', labels: { app: 'x' } } } });
+  await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'other', labels: { app: 'y' } } } });
+  for (let i = 0; i < 100 && informer.list().length < 2; i++) await new Promise((ok) => setTimeout(ok, 10));
+  await informer.stop();
+  assert.deepEqual(informer.list().map((c) => c.metadata!.name).sort(), ['after', 'before']);
+});
