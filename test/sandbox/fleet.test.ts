@@ -196,3 +196,29 @@ test('metrics.k8s.io reports node usage and running pods\' usage, which follows 
   const busy = (await cpuOf())!;
   assert.ok(busy > idle * 3, `busy ${busy} cores vs idle ${idle}`);
 });
+
+test('a deleted pod on a node terminates gracefully: it gets a deletionTimestamp, then the kubelet removes it', async () => {
+  const ns = await namespace();
+  await apps.createNamespacedDeployment({ namespace: ns, body: workspace('ws-del') });
+  const pod = await eventually('a ready pod', async () => (await core.listNamespacedPod({ namespace: ns })).items.find(ready));
+  const answer = await core.deleteNamespacedPod({ namespace: ns, name: pod.metadata!.name! });
+  assert.ok(answer.metadata!.deletionTimestamp, 'the answer is the pod, terminating');
+  await eventually('the pod gone', async () => {
+    try { await core.readNamespacedPod({ namespace: ns, name: pod.metadata!.name! }); return false; } catch (err) { return err instanceof k8s.ApiException && err.code === 404; }
+  });
+  const replacement = await eventually('a replacement', async () => (await core.listNamespacedPod({ namespace: ns })).items.find((p) => p.metadata!.uid !== pod.metadata!.uid));
+  assert.ok(replacement.metadata!.name!.startsWith('ws-del-'));
+});
+
+test('deleting a namespace marks it Terminating, then removes it and everything in it', async () => {
+  const ns = await namespace();
+  await apps.createNamespacedDeployment({ namespace: ns, body: workspace('ws-ns') });
+  await eventually('a pod', async () => (await core.listNamespacedPod({ namespace: ns })).items[0]);
+  // The client types the answer as a Status; the API server answers with the Namespace.
+  const answer = await core.deleteNamespace({ name: ns }) as unknown as k8s.V1Namespace;
+  assert.equal(answer.status?.phase, 'Terminating');
+  await eventually('namespace gone', async () => {
+    try { await core.readNamespace({ name: ns }); return false; } catch (err) { return err instanceof k8s.ApiException && err.code === 404; }
+  });
+  assert.equal((await core.listPodForAllNamespaces({ fieldSelector: `metadata.namespace=${ns}` })).items.length, 0);
+});
