@@ -18,7 +18,7 @@ export const PERMISSIONS = [
   'usage:read', 'usage:ingest', 'telemetry:ingest', 'telemetry:read', 'telemetry:write',
   // platform-scoped
   'tenants:list', 'tenants:create', 'platform:tokens', 'fleet:read', 'fleet:write',
-  'meters:write', 'prices:write', 'billing:write',
+  'meters:write', 'prices:write', 'billing:write', 'slo:read', 'slo:write',
   // platform-scoped, except controllers:read, which tenant roles hold for their own tenant's decisions
   'controllers:read', 'controllers:write',
 ] as const;
@@ -35,7 +35,7 @@ export const TENANT_ROLE_PERMISSIONS: Record<TenantRole, readonly Permission[]> 
 
 export const PLATFORM_ROLE_PERMISSIONS: Record<PlatformRole, readonly Permission[]> = {
   admin: PERMISSIONS,
-  sre: [...READS, 'workspaces:write', 'fleet:write', 'controllers:write'],
+  sre: [...READS, 'workspaces:write', 'fleet:write', 'controllers:write', 'slo:write'],
   viewer: READS,
 };
 

@@ -16,5 +16,6 @@ import traces from './traces.ts';
 import controllers from './controllers.ts';
 import quota from './quota.ts';
 import fleetMode from './fleet-mode.ts';
+import slo from './slo.ts';
 
-export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, usageEvents, usage, pricing, otlp, faro, frontend, traces, controllers, quota, fleetMode];
+export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, usageEvents, usage, pricing, otlp, faro, frontend, traces, controllers, quota, fleetMode, slo];

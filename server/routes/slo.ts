@@ -1,0 +1,253 @@
+// SLOs: list (sorted by budget left), detail, history, calendar-month compliance (JSON or
+// CSV), alert changes, specs submitted through the API, evaluation on demand, runbooks.
+// Platform roles only: SLOs describe the platform, not one tenant.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { stringify } from 'csv-stringify/sync';
+import { REPO_ROOT } from '../../slo/catalog.ts';
+import { calendarMonths } from '../../slo/math/calendar.ts';
+import { promDuration } from '../../slo/math/duration.ts';
+import { timesliceCounts } from '../../slo/math/sli.ts';
+import { evaluateAll, sourcesFor, startSloJob } from '../../slo/evaluate/job.ts';
+import { alertEvents, evaluationHistory, latestEvaluations, type StoredEvaluation } from '../../slo/evaluate/store.ts';
+import { SloRegistry } from '../../slo/registry.ts';
+import { runbookUrl } from '../../slo/rules/generate.ts';
+import type { SloDefinition } from '../../slo/spec/types.ts';
+import { actorOf } from '../auth/principal.ts';
+import { DateTime, errors } from '../schemas.ts';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const NameParams = Type.Object({ name: Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63, description: 'the SLO\'s metadata.name' }) });
+const SpecBody = Type.Object({ spec: Type.String({ minLength: 1, maxLength: 256 * 1024, description: 'OpenSLO v1 YAML: one SLO, with the Service/SLI/DataSource documents it needs if they are not in slo/specs/' }) }, { additionalProperties: false });
+
+const Latest = Type.Object({
+  evaluatedAt: DateTime,
+  periodStart: DateTime,
+  periodEnd: DateTime,
+  events: Nullable(Type.Number()),
+  badEvents: Nullable(Type.Number()),
+  sli: Nullable(Type.Number()),
+  budgetRemaining: Nullable(Type.Number()),
+  burnRates: Type.Array(Type.Object({ window: Type.String(), windowMs: Type.Number(), burnRate: Type.Number(), bad: Type.Number(), total: Type.Number() })),
+  tiers: Type.Array(Type.Object({
+    severity: Type.String(), factor: Type.Number(), long: Type.String(), short: Type.String(),
+    longBurn: Type.Number(), shortBurn: Type.Number(), firing: Type.Boolean(), suppressedLowTraffic: Type.Boolean(),
+  })),
+  alert: Type.String(),
+  lowTraffic: Type.Boolean(),
+  exhaustionAt: Nullable(DateTime),
+  error: Nullable(Type.String()),
+});
+
+const Summary = Type.Object({
+  name: Type.String(),
+  displayName: Type.String(),
+  service: Type.String(),
+  objective: Type.Number(),
+  period: Type.String({ description: 'such as "30d rolling" or "1M calendar (UTC)"' }),
+  budgeting: Type.String(),
+  sourceType: Type.String(),
+  origin: Type.String({ description: 'the spec file, or "api"' }),
+  minimumEvents: Type.Integer({ description: 'events the period needs for the objective to mean anything' }),
+  latest: Nullable(Latest),
+});
+
+const Detail = Type.Object({
+  ...Summary.properties,
+  description: Type.String(),
+  indicator: Type.Object({ name: Type.String(), kind: Type.String(), queries: Type.Record(Type.String(), Type.String()), op: Type.Optional(Type.String()), value: Type.Optional(Type.Number()) }),
+  tiers: Type.Array(Type.Object({ severity: Type.String(), factor: Type.Number(), long: Type.String(), short: Type.String(), budgetShare: Nullable(Type.Number()), runbookUrl: Nullable(Type.String()) })),
+  runbook: Nullable(Type.String()),
+});
+
+const HistoryQuery = Type.Object({
+  from: Type.Optional(DateTime),
+  to: Type.Optional(DateTime),
+  points: Type.Integer({ minimum: 10, maximum: 2000, default: 500, description: 'at most this many points, evenly thinned' }),
+}, { additionalProperties: false });
+const HistoryPoint = Type.Object({ at: DateTime, sli: Nullable(Type.Number()), budgetRemaining: Nullable(Type.Number()), burnRate1h: Nullable(Type.Number()), alert: Type.String(), lowTraffic: Type.Boolean() });
+const ComplianceQuery = Type.Object({
+  months: Type.Integer({ minimum: 1, maximum: 24, default: 12 }),
+  format: Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json', description: 'json, or csv for a spreadsheet' }),
+}, { additionalProperties: false });
+const ComplianceRow = Type.Object({ month: Type.String(), events: Type.Number(), badEvents: Type.Number(), sli: Nullable(Type.Number()), objective: Type.Number(), budgetRemaining: Nullable(Type.Number()), met: Nullable(Type.Boolean()) });
+const AlertEvent = Type.Object({ at: DateTime, from: Type.String(), to: Type.String(), severity: Nullable(Type.String()), runbookUrl: Nullable(Type.String()) });
+
+const periodText = (s: SloDefinition) => (s.period.kind === 'rolling' ? `${s.period.duration} rolling` : `${s.period.duration} calendar (${s.period.timeZone})`);
+const budgetingText = (s: SloDefinition) => (s.budgeting.method === 'Occurrences' ? 'Occurrences' : `Timeslices (${promDuration(s.budgeting.sliceMs)} slices ≥ ${s.budgeting.sliceTarget * 100}% good)`);
+
+function latestView(e: StoredEvaluation | undefined): Static<typeof Latest> | null {
+  if (!e) return null;
+  return {
+    evaluatedAt: e.evaluatedAt.toISOString(),
+    periodStart: e.periodStart.toISOString(),
+    periodEnd: e.periodEnd.toISOString(),
+    events: e.events,
+    badEvents: e.badEvents,
+    sli: e.sli,
+    budgetRemaining: e.budgetRemaining,
+    burnRates: (e.burnRates as { windowMs: number; burnRate: number; bad: number; total: number }[]).map((b) => ({ ...b, window: promDuration(b.windowMs) })),
+    tiers: (e.tiers as { severity: string; factor: number; longMs: number; shortMs: number; longBurn: number; shortBurn: number; firing: boolean; suppressedLowTraffic: boolean }[])
+      .map((t) => ({ severity: t.severity, factor: t.factor, long: promDuration(t.longMs), short: promDuration(t.shortMs), longBurn: t.longBurn, shortBurn: t.shortBurn, firing: t.firing, suppressedLowTraffic: t.suppressedLowTraffic })),
+    alert: e.alert,
+    lowTraffic: e.lowTraffic,
+    exhaustionAt: e.exhaustionAt?.toISOString() ?? null,
+    error: e.error,
+  };
+}
+
+function summary(s: SloDefinition, latest: StoredEvaluation | undefined): Static<typeof Summary> {
+  return {
+    name: s.name, displayName: s.displayName, service: s.service, objective: s.objective, period: periodText(s), budgeting: budgetingText(s),
+    sourceType: s.sourceType, origin: s.origin, minimumEvents: Math.ceil(1 / (1 - s.objective) - 1e-9), latest: latestView(latest),
+  };
+}
+
+function indicatorView(s: SloDefinition): Static<typeof Detail>['indicator'] {
+  const show = (m: { type: string; selector?: string; dataset?: string; filters?: Record<string, unknown> } | undefined) =>
+    m ? (m.type === 'Prometheus' ? m.selector! : `${m.dataset} ${JSON.stringify(m.filters)}`) : undefined;
+  if (s.indicator.kind === 'threshold') return { name: s.indicatorName, kind: 'threshold', queries: { metric: show(s.indicator.metric)! }, op: s.indicator.op, value: s.indicator.value };
+  const queries: Record<string, string> = {};
+  for (const k of ['good', 'bad', 'total'] as const) {
+    const v = show(s.indicator[k]);
+    if (v) queries[k] = v;
+  }
+  return { name: s.indicatorName, kind: 'ratio', queries };
+}
+
+export default async function slo(app: FastifyInstance) {
+  const registry = new SloRegistry(app.db);
+  const runbookBase = () => app.config.publicUrl + '/api/v1';
+  const opts = () => ({ prometheusUrl: app.config.PROMETHEUS_URL, runbookBaseUrl: runbookBase() });
+
+  // The minute job runs where the server listens; app.inject tests evaluate on demand.
+  let job: { stop(): void } | undefined;
+  app.addHook('onListen', async () => {
+    job = startSloJob(app.db, registry, opts(), app.log);
+  });
+  app.addHook('onClose', async () => job?.stop());
+
+  app.get('/api/v1/slos', {
+    config: { auth: { permission: 'slo:read' } },
+    schema: { tags: ['slo'], summary: 'Every SLO with its latest evaluation, least budget left first', response: { 200: Type.Object({ items: Type.Array(Summary), problems: Type.Array(Type.String()) }) } },
+  }, async () => {
+    const [{ slos, problems }, latest] = await Promise.all([registry.all(), latestEvaluations(app.db)]);
+    const items = slos.map((s) => summary(s, latest.get(s.name)));
+    // Least budget first; SLOs not evaluated yet (or without events) last.
+    const key = (x: Static<typeof Summary>) => x.latest?.budgetRemaining ?? Number.POSITIVE_INFINITY;
+    items.sort((a, b) => key(a) - key(b) || a.name.localeCompare(b.name));
+    return { items, problems: problems.map((p) => `${p.file}${p.line ? `:${p.line}` : ''}: ${p.field}: ${p.message}`) };
+  });
+
+  app.post<{ Body: Static<typeof SpecBody> }>('/api/v1/slos', {
+    config: { auth: { permission: 'slo:write' } },
+    schema: { tags: ['slo'], summary: 'Add an SLO from OpenSLO YAML', body: SpecBody, response: { 201: Summary, ...errors(400, 409) } },
+  }, async (req, reply) => {
+    const s = await registry.submit(req.body.spec, actorOf(req.principal!), undefined);
+    return reply.code(201).send(summary(s, undefined));
+  });
+
+  app.get<{ Params: Static<typeof NameParams> }>('/api/v1/slos/:name', {
+    config: { auth: { permission: 'slo:read' } },
+    schema: { tags: ['slo'], params: NameParams, response: { 200: Detail, ...errors(404) } },
+  }, async (req) => {
+    const s = await registry.get(req.params.name);
+    const latest = (await latestEvaluations(app.db)).get(s.name);
+    return {
+      ...summary(s, latest),
+      description: s.description,
+      indicator: indicatorView(s),
+      tiers: s.tiers.map((t) => ({ severity: t.severity, factor: t.factor, long: promDuration(t.longMs), short: promDuration(t.shortMs), budgetShare: t.budgetShare ?? null, runbookUrl: runbookUrl(s, t.severity, runbookBase()) ?? null })),
+      runbook: s.runbook ?? null,
+    };
+  });
+
+  app.put<{ Params: Static<typeof NameParams>; Body: Static<typeof SpecBody> }>('/api/v1/slos/:name', {
+    config: { auth: { permission: 'slo:write' } },
+    schema: { tags: ['slo'], summary: 'Replace an SLO added through the API', params: NameParams, body: SpecBody, response: { 200: Summary, ...errors(400, 404, 409) } },
+  }, async (req) => summary(await registry.submit(req.body.spec, actorOf(req.principal!), req.params.name), undefined));
+
+  app.delete<{ Params: Static<typeof NameParams> }>('/api/v1/slos/:name', {
+    config: { auth: { permission: 'slo:write' } },
+    schema: { tags: ['slo'], summary: 'Remove an SLO added through the API (its history stays)', params: NameParams, response: { 204: Type.Null(), ...errors(404, 409) } },
+  }, async (req, reply) => {
+    await registry.remove(req.params.name);
+    return reply.code(204).send();
+  });
+
+  app.get<{ Params: Static<typeof NameParams>; Querystring: Static<typeof HistoryQuery> }>('/api/v1/slos/:name/history', {
+    config: { auth: { permission: 'slo:read' } },
+    schema: { tags: ['slo'], summary: 'SLI, budget left and 1 h burn rate over time (default: the current period)', params: NameParams, querystring: HistoryQuery, response: { 200: Type.Object({ from: DateTime, to: DateTime, points: Type.Array(HistoryPoint) }), ...errors(400, 404) } },
+  }, async (req) => {
+    const s = await registry.get(req.params.name);
+    const to = req.query.to ? new Date(req.query.to) : new Date();
+    const from = req.query.from ? new Date(req.query.from) : new Date(to.getTime() - s.period.ms);
+    if (!(from < to)) throw Object.assign(new Error('from must be before to'), { statusCode: 400 });
+    const step = Math.max(60_000, Math.ceil((to.getTime() - from.getTime()) / req.query.points / 60_000) * 60_000);
+    const rows = await evaluationHistory(app.db, s.name, from, to, step);
+    return {
+      from: from.toISOString(),
+      to: to.toISOString(),
+      points: rows.map((r) => ({
+        at: r.evaluatedAt.toISOString(), sli: r.sli, budgetRemaining: r.budgetRemaining,
+        burnRate1h: (r.burnRates as { windowMs: number; burnRate: number }[]).find((b) => b.windowMs === 3_600_000)?.burnRate ?? null,
+        alert: r.alert, lowTraffic: r.lowTraffic,
+      })),
+    };
+  });
+
+  app.get<{ Params: Static<typeof NameParams>; Querystring: Static<typeof ComplianceQuery> }>('/api/v1/slos/:name/compliance', {
+    config: { auth: { permission: 'slo:read' } },
+    schema: { tags: ['slo'], summary: 'Calendar months (UTC): total bad ÷ total events against the objective', params: NameParams, querystring: ComplianceQuery, response: { 200: Type.Object({ items: Type.Array(ComplianceRow) }), ...errors(400, 404, 503) } },
+  }, async (req, reply) => {
+    const s = await registry.get(req.params.name);
+    const source = sourcesFor(app.db, app.config.PROMETHEUS_URL)[s.sourceType];
+    if (!source) throw Object.assign(new Error(`${s.sourceType} is not configured: set PROMETHEUS_URL to read this SLO`), { statusCode: 503 });
+    const now = new Date();
+    const months = calendarMonths(now, req.query.months).map((m) => ({ ...m, to: m.to > now ? now : m.to }));
+    const counts = s.budgeting.method === 'Occurrences'
+      ? await source.counts(s, months)
+      : await Promise.all(months.map(async (m) => timesliceCounts(await source.slices(s, m, (s.budgeting as { sliceMs: number }).sliceMs), (s.budgeting as { sliceTarget: number }).sliceTarget)));
+    const items = months.map((m, i) => {
+      const c = counts[i]!;
+      const sli = c.total > 0 ? 1 - c.bad / c.total : null;
+      return {
+        month: m.from.toISOString().slice(0, 7), events: c.total, badEvents: c.bad, sli, objective: s.objective,
+        budgetRemaining: sli === null ? null : 1 - (1 - sli) / (1 - s.objective), met: sli === null ? null : sli >= s.objective,
+      };
+    });
+    if (req.query.format === 'csv') {
+      const csv = stringify(items.map((x) => ({ ...x, met: x.met === null ? '' : x.met ? 'yes' : 'no' })), { header: true, columns: ['month', 'events', 'badEvents', 'sli', 'objective', 'budgetRemaining', 'met'] });
+      return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${s.name}-compliance.csv"`).send(csv);
+    }
+    return { items };
+  });
+
+  app.get<{ Params: Static<typeof NameParams> }>('/api/v1/slos/:name/alerts', {
+    config: { auth: { permission: 'slo:read' } },
+    schema: { tags: ['slo'], summary: 'Alert state changes, newest first', params: NameParams, response: { 200: Type.Object({ items: Type.Array(AlertEvent) }), ...errors(404) } },
+  }, async (req) => {
+    const s = await registry.get(req.params.name);
+    const rows = await alertEvents(app.db, s.name);
+    return { items: rows.map((r) => ({ ...r, at: r.at.toISOString() })) };
+  });
+
+  app.post('/api/v1/slos/evaluate', {
+    config: { auth: { permission: 'slo:write' } },
+    schema: { tags: ['slo'], summary: 'Evaluate every SLO now (the job does it each minute)', response: { 200: Type.Object({ items: Type.Array(Type.Object({ slo: Type.String(), alert: Type.String(), error: Nullable(Type.String()) })) }) } },
+  }, async () => {
+    const out = await evaluateAll(app.db, registry, opts());
+    return { items: out.map((o) => ({ slo: o.slo, alert: o.evaluation?.alert ?? 'unknown', error: o.error ?? null })) };
+  });
+
+  app.get<{ Params: { file: string } }>('/api/v1/runbooks/:file', {
+    config: { auth: { authenticated: true } },
+    schema: { tags: ['slo'], summary: 'A runbook (Markdown) from runbooks/', params: Type.Object({ file: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*\\.md$', description: 'a runbook file name such as api-availability-999.md' }) }) },
+  }, async (req, reply) => {
+    const text = await readFile(join(REPO_ROOT, 'runbooks', req.params.file), 'utf8').catch(() => null);
+    if (text === null) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no runbook ${req.params.file}` });
+    return reply.header('content-type', 'text/markdown; charset=utf-8').send(text);
+  });
+}

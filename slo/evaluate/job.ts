@@ -1,0 +1,76 @@
+// Evaluates every SLO once a minute (node-cron) and stores the results. Each SLO reads its
+// own source: Prometheus when PROMETHEUS_URL is set, PostgreSQL always.
+import cron from 'node-cron';
+import type { Db } from '../../db/pool.ts';
+import type { SloRegistry } from '../registry.ts';
+import { runbookUrl } from '../rules/generate.ts';
+import { PostgresSource } from '../sources/postgres.ts';
+import { PrometheusClient, PrometheusSource } from '../sources/prometheus.ts';
+import type { SliSource } from '../sources/source.ts';
+import type { SourceType, SloDefinition } from '../spec/types.ts';
+import { periodAt } from '../math/calendar.ts';
+import { evaluateSlo, type Evaluation } from './evaluate.ts';
+import { measure } from './measure.ts';
+import { storeEvaluation, type AlertChange } from './store.ts';
+
+export interface EvaluatorOptions {
+  prometheusUrl?: string;
+  runbookBaseUrl: string;
+}
+
+export interface Log {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export function sourcesFor(db: Db, prometheusUrl?: string): Partial<Record<SourceType, SliSource>> {
+  return {
+    PostgreSQL: new PostgresSource(db),
+    ...(prometheusUrl ? { Prometheus: new PrometheusSource(new PrometheusClient(prometheusUrl)) } : {}),
+  };
+}
+
+export interface SloOutcome {
+  slo: string;
+  evaluation?: Evaluation;
+  error?: string;
+  change: AlertChange | null;
+}
+
+export async function evaluateOne(db: Db, slo: SloDefinition, sources: Partial<Record<SourceType, SliSource>>, now: Date, runbookBase: string): Promise<SloOutcome> {
+  const source = sources[slo.sourceType];
+  try {
+    if (!source) throw new Error(`${slo.sourceType} is not configured: set PROMETHEUS_URL to evaluate this SLO`);
+    const evaluation = evaluateSlo(slo, await measure(slo, source, now), now);
+    const change = await storeEvaluation(db, evaluation, (sev) => runbookUrl(slo, sev as 'page' | 'ticket', runbookBase));
+    return { slo: slo.name, evaluation, change };
+  } catch (err) {
+    const error = (err as Error).message;
+    await storeEvaluation(db, { slo: slo.name, at: now, objective: slo.objective, period: periodAt(slo.period, now), error });
+    return { slo: slo.name, error, change: null };
+  }
+}
+
+export async function evaluateAll(db: Db, registry: SloRegistry, opts: EvaluatorOptions, now = new Date()): Promise<SloOutcome[]> {
+  const { slos } = await registry.all();
+  const sources = sourcesFor(db, opts.prometheusUrl);
+  const out: SloOutcome[] = [];
+  // One at a time: a minute is plenty, and it keeps the load on the sources flat.
+  for (const slo of slos) out.push(await evaluateOne(db, slo, sources, now, opts.runbookBaseUrl));
+  return out;
+}
+
+export function startSloJob(db: Db, registry: SloRegistry, opts: EvaluatorOptions, log: Log): { stop(): void } {
+  const task = cron.schedule('* * * * *', async () => {
+    try {
+      const results = await evaluateAll(db, registry, opts);
+      for (const r of results) {
+        if (r.change) log.warn({ slo: r.slo, from: r.change.from, to: r.change.to }, 'SLO alert state changed');
+      }
+    } catch (err) {
+      log.error({ err }, 'SLO evaluation failed');
+    }
+  }, { name: 'slo-evaluation', timezone: 'UTC', noOverlap: true });
+  return { stop: () => void task.stop() };
+}

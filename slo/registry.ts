@@ -1,0 +1,114 @@
+// Every SLO Pilothouse knows: the specs in slo/specs/ plus those submitted through the API
+// (table slo_specs). They compile together, so an API spec may use the repository's
+// Services and DataSources, and a name can belong to one of them only.
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Queryable } from '../db/pool.ts';
+import { REPO_ROOT, SPEC_DIR } from './catalog.ts';
+import { compileSpecs, type CompileResult } from './spec/compile.ts';
+import { SpecError } from './spec/errors.ts';
+import { listSpecFiles, parseYaml, readSpecFiles, type RawDoc } from './spec/load.ts';
+import type { SloDefinition } from './spec/types.ts';
+
+export class SloNotFoundError extends Error {
+  readonly statusCode = 404;
+}
+export class SloConflictError extends Error {
+  readonly statusCode = 409;
+}
+
+export interface RegistryOptions {
+  specDir?: string;
+}
+
+export class SloRegistry {
+  private readonly db: Queryable;
+  private readonly specDir: string;
+  private fileDocs?: Promise<{ docs: RawDoc[]; problems: CompileResult['problems'] }>;
+
+  constructor(db: Queryable, opts: RegistryOptions = {}) {
+    this.db = db;
+    this.specDir = opts.specDir ?? SPEC_DIR;
+  }
+
+  private files() {
+    this.fileDocs ??= listSpecFiles(this.specDir).then((f) => readSpecFiles(f, (p) => relative(REPO_ROOT, p)));
+    return this.fileDocs;
+  }
+
+  private async stored(): Promise<{ name: string; document: string }[]> {
+    const { rows } = await this.db.query<{ name: string; document: string }>('SELECT name, document FROM slo_specs ORDER BY name');
+    return rows;
+  }
+
+  private compile(fileDocs: RawDoc[], api: { name: string; document: string }[]): CompileResult {
+    const docs = [...fileDocs];
+    const problems: CompileResult['problems'] = [];
+    for (const s of api) {
+      const r = parseYaml(s.document, `api:${s.name}`);
+      docs.push(...r.docs);
+      problems.push(...r.problems);
+    }
+    const out = compileSpecs(docs, { runbookExists: (p) => existsSync(join(REPO_ROOT, p)) });
+    for (const slo of out.slos) if (slo.origin.startsWith('api:')) slo.origin = 'api';
+    return { slos: out.slos, problems: [...problems, ...out.problems] };
+  }
+
+  /** All SLOs that compile; problems of the others are returned beside them. */
+  async all(): Promise<CompileResult> {
+    const f = await this.files();
+    const r = this.compile(f.docs, await this.stored());
+    return { slos: r.slos, problems: [...f.problems, ...r.problems] };
+  }
+
+  async get(name: string): Promise<SloDefinition> {
+    const slo = (await this.all()).slos.find((s) => s.name === name);
+    if (!slo) throw new SloNotFoundError(`no SLO named ${name}`);
+    return slo;
+  }
+
+  /**
+   * Validates a YAML submission (exactly one SLO, with any helper documents) against
+   * everything else, then stores it. Nothing is stored when anything is wrong.
+   */
+  async submit(document: string, actor: string, replace: string | undefined): Promise<SloDefinition> {
+    const parsed = parseYaml(document, 'submitted spec');
+    if (parsed.problems.length) throw new SpecError(parsed.problems);
+    const slos = parsed.docs.filter((d) => (d.value as { kind?: string } | null)?.kind === 'SLO');
+    if (slos.length !== 1) {
+      throw new SpecError([{ file: 'submitted spec', field: 'kind', message: `holds ${slos.length} SLO documents`, fix: 'submit exactly one SLO (with the Service, SLI or DataSource documents it needs, if they are not in slo/specs/)' }]);
+    }
+    const name = String((slos[0]!.value as { metadata?: { name?: unknown } }).metadata?.name ?? '');
+    if (replace !== undefined && name !== replace) {
+      throw new SpecError([{ file: 'submitted spec', kind: 'SLO', name, field: 'metadata.name', message: `is "${name}" but the URL names ${replace}`, fix: 'keep the name; to rename, delete the SLO and create it again' }]);
+    }
+    const f = await this.files();
+    const fileSlo = f.docs.find((d) => (d.value as { kind?: string; metadata?: { name?: string } }).kind === 'SLO' && (d.value as { metadata?: { name?: string } }).metadata?.name === name);
+    if (fileSlo) throw new SloConflictError(`SLO ${name} is defined in ${fileSlo.file}; change it there`);
+    const others = (await this.stored()).filter((s) => s.name !== name);
+    const compiled = this.compile([...f.docs, ...parsed.docs], others);
+    const mine = compiled.problems.filter((p) => p.file === 'submitted spec');
+    if (mine.length) throw new SpecError(mine);
+    const slo = compiled.slos.find((s) => s.name === name)!;
+    if (replace === undefined) {
+      const { rowCount } = await this.db.query('INSERT INTO slo_specs (name, document, created_by) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING', [name, document, actor]);
+      if (rowCount === 0) throw new SloConflictError(`an SLO named ${name} already exists; PUT /api/v1/slos/${name} replaces it`);
+    } else {
+      const { rowCount } = await this.db.query('UPDATE slo_specs SET document = $2, updated_at = now() WHERE name = $1', [name, document]);
+      if (rowCount === 0) throw await this.missing(name);
+    }
+    return { ...slo, origin: 'api' };
+  }
+
+  private async missing(name: string): Promise<Error> {
+    const f = await this.files();
+    const r = compileSpecs(f.docs);
+    const file = r.slos.find((s) => s.name === name);
+    return file ? new SloConflictError(`SLO ${name} is defined in ${file.origin}; change it there`) : new SloNotFoundError(`no SLO named ${name}`);
+  }
+
+  async remove(name: string): Promise<void> {
+    const { rowCount } = await this.db.query('DELETE FROM slo_specs WHERE name = $1', [name]);
+    if (rowCount === 0) throw await this.missing(name);
+  }
+}

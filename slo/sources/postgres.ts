@@ -1,0 +1,169 @@
+// SLI events from Pilothouse's own PostgreSQL: the telemetry request rollups
+// (request_rollups), workspace transition timestamps (workspace_transitions) and usage
+// events (usage_events). Each dataset is a row source with a time column and per-row good
+// and total amounts; windows are summed with FILTER so one query answers every range.
+import type { Queryable } from '../../db/pool.ts';
+// The rollups' fixed bucket bounds: a threshold must be one of them to be counted exactly.
+import { LATENCY_BUCKETS_MS } from '../../collectors/requests/buckets.ts';
+import type { EventCounts } from '../math/sli.ts';
+import type { TimeRange } from '../math/calendar.ts';
+import type { Indicator, PgQuery, SloDefinition } from '../spec/types.ts';
+import { InvalidSliError } from './errors.ts';
+import type { SliSource } from './source.ts';
+
+interface RowSource {
+  /** a FROM item (table or subquery) aliased `r` */
+  from: string;
+  /** time column of `r` */
+  time: string;
+  /** per-row amount of events */
+  total: string;
+  /** per-row amount of good events (threshold datasets); adds its parameters only when used */
+  good?: (params: Params) => string;
+  where: string[];
+}
+
+type Params = unknown[];
+const param = (params: Params, v: unknown) => `$${params.push(v)}`;
+const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+
+const START_STATES = `('pending', 'starting')`;
+
+/** Startups: each transition out of pending/starting into running or error, and those still under way. */
+const STARTUPS = `(
+  SELECT e.workspace_id, e.at AS at, e.to_state = 'running' AS ok,
+         extract(epoch FROM e.at - s.started_at) AS seconds
+    FROM workspace_transitions e
+    CROSS JOIN LATERAL (
+      SELECT min(t.at) AS started_at FROM workspace_transitions t
+       WHERE t.workspace_id = e.workspace_id AND t.at <= e.at AND t.to_state IN ${START_STATES}
+         AND t.at > coalesce((SELECT max(p.at) FROM workspace_transitions p
+                               WHERE p.workspace_id = e.workspace_id AND p.at < e.at AND p.to_state NOT IN ${START_STATES}), '-infinity')
+    ) s
+   WHERE e.to_state IN ('running', 'error') AND e.from_state IN ${START_STATES}
+  UNION ALL
+  -- still starting: already bad once the threshold has passed; counted from that moment
+  SELECT w.id, s.started_at + make_interval(secs => $THRESHOLD), false, NULL
+    FROM workspaces w
+    CROSS JOIN LATERAL (
+      SELECT min(t.at) AS started_at FROM workspace_transitions t
+       WHERE t.workspace_id = w.id AND t.to_state IN ${START_STATES}
+         AND t.at > coalesce((SELECT max(p.at) FROM workspace_transitions p
+                               WHERE p.workspace_id = w.id AND p.to_state NOT IN ${START_STATES}), '-infinity')
+    ) s
+   WHERE w.state IN ${START_STATES} AND s.started_at + make_interval(secs => $THRESHOLD) <= now()
+) r JOIN workspaces ws ON ws.id = r.workspace_id`;
+
+const OPS = { lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
+
+function rowSource(q: PgQuery, ind: Indicator, params: Params): RowSource {
+  const f = q.filters;
+  const where: string[] = [];
+  switch (q.dataset) {
+    case 'requests': {
+      if (f.service) where.push(`r.service = ANY(${param(params, list(f.service))})`);
+      if (f.route) where.push(`r.route = ANY(${param(params, list(f.route))})`);
+      const total = f.outcome === 'error' ? 'r.errors' : f.outcome === 'success' ? 'r.requests - r.errors' : 'r.requests';
+      if (ind.kind === 'ratio') return { from: 'request_rollups r', time: 'r.minute', total, where };
+      const ms = ind.value * 1000;
+      const i = LATENCY_BUCKETS_MS.indexOf(ms as (typeof LATENCY_BUCKETS_MS)[number]);
+      if (i < 0) throw new InvalidSliError(`latency threshold ${ind.value} s is not a bucket bound of the request rollups: use one of ${LATENCY_BUCKETS_MS.map((b) => b / 1000).join(', ')} s`);
+      if (ind.op === 'lt' || ind.op === 'gt') throw new InvalidSliError(`request rollups count durations at or below a bound: use op ${ind.op === 'lt' ? 'lte' : 'gte'}`);
+      const atMost = `(SELECT coalesce(sum(b), 0) FROM unnest(r.buckets[1:${i + 1}]) b)`;
+      return { from: 'request_rollups r', time: 'r.minute', total: 'r.requests', good: () => (ind.op === 'lte' ? atMost : `r.requests - ${atMost}`), where };
+    }
+    case 'workspace_startup': {
+      if (ind.kind !== 'threshold') throw new InvalidSliError('workspace_startup is a thresholdMetric dataset');
+      if (f.region) where.push(`ws.region = ANY(${param(params, list(f.region))})`);
+      if (f.nodePool) where.push(`ws.node_pool = ANY(${param(params, list(f.nodePool))})`);
+      const threshold = param(params, ind.value);
+      return {
+        from: STARTUPS.replaceAll('$THRESHOLD', `${threshold}::float8`), time: 'r.at', total: '1',
+        good: () => `(r.ok AND r.seconds ${OPS[ind.op]} ${threshold}::float8)::int`, where,
+      };
+    }
+    case 'usage_ingestion': {
+      if (ind.kind !== 'threshold') throw new InvalidSliError('usage_ingestion is a thresholdMetric dataset');
+      if (f.meter) where.push(`r.meter = ANY(${param(params, list(f.meter))})`);
+      return { from: 'usage_events r', time: 'r.received_at', total: '1', good: (p) => `(extract(epoch FROM r.received_at - r.time) ${OPS[ind.op]} ${param(p, ind.value)}::float8)::int`, where };
+    }
+    case 'usage': {
+      for (const [k, v] of Object.entries(f)) {
+        if (k === 'meter') where.push(`r.meter = ANY(${param(params, list(v))})`);
+        else where.push(`r.dimensions ->> ${param(params, k)} = ANY(${param(params, list(v))})`);
+      }
+      // Cancelled events no longer count (corrections are new rows, so they simply add up).
+      where.push('NOT EXISTS (SELECT 1 FROM usage_cancellations c WHERE c.tenant_id = r.tenant_id AND c.source = r.source AND c.event_id = r.event_id)');
+      return { from: 'usage_events r', time: 'r.time', total: 'r.quantity', where };
+    }
+    default:
+      throw new InvalidSliError(`unknown dataset ${q.dataset}`);
+  }
+}
+
+interface Bound {
+  src: RowSource;
+  params: Params;
+}
+
+/** The (good or bad, total) row sources of an indicator, each with its own parameters. */
+function sources(ind: Indicator): { bad?: Bound; good?: Bound; total: Bound } {
+  const bind = (q: PgQuery, pick: (s: RowSource, p: Params) => RowSource = (s) => s): Bound => {
+    const params: Params = [];
+    return { src: pick(rowSource(q, ind, params), params), params };
+  };
+  if (ind.kind === 'threshold') {
+    const q = ind.metric as PgQuery;
+    return { good: bind(q, (s, p) => ({ ...s, total: s.good!(p) })), total: bind(q) };
+  }
+  return {
+    bad: ind.bad ? bind(ind.bad as PgQuery) : undefined,
+    good: ind.good ? bind(ind.good as PgQuery) : undefined,
+    total: bind(ind.total as PgQuery),
+  };
+}
+
+export class PostgresSource implements SliSource {
+  private readonly db: Queryable;
+  constructor(db: Queryable) {
+    this.db = db;
+  }
+
+  private async sums({ src, params }: Bound, ranges: readonly TimeRange[]): Promise<number[]> {
+    const p = [...params];
+    const lo = param(p, new Date(Math.min(...ranges.map((r) => r.from.getTime()))));
+    const hi = param(p, new Date(Math.max(...ranges.map((r) => r.to.getTime()))));
+    const cols = ranges.map((r) => `coalesce(sum((${src.total})::float8) FILTER (WHERE ${src.time} >= ${param(p, r.from)} AND ${src.time} < ${param(p, r.to)}), 0) AS "${p.length}"`);
+    const where = [...src.where, `${src.time} >= ${lo}`, `${src.time} < ${hi}`];
+    const { rows } = await this.db.query(`SELECT ${cols.join(', ')} FROM ${src.from} WHERE ${where.join(' AND ')}`, p);
+    return Object.values(rows[0] as Record<string, number>).map(Number);
+  }
+
+  async counts(slo: SloDefinition, ranges: readonly TimeRange[]): Promise<EventCounts[]> {
+    if (ranges.length === 0) return [];
+    const s = sources(slo.indicator);
+    const [total, other] = await Promise.all([this.sums(s.total, ranges), this.sums((s.bad ?? s.good)!, ranges)]);
+    return ranges.map((_, i) => ({ total: total[i]!, bad: s.bad ? other[i]! : Math.max(0, total[i]! - other[i]!) }));
+  }
+
+  private async bins({ src, params }: Bound, range: TimeRange, sliceMs: number): Promise<Map<number, number>> {
+    const p = [...params];
+    const origin = param(p, range.from);
+    const sql = `SELECT date_bin(${param(p, `${sliceMs / 1000} seconds`)}::interval, ${src.time}, ${origin}) AS slice, sum((${src.total})::float8) AS n
+      FROM ${src.from} WHERE ${[...src.where, `${src.time} >= ${origin}`, `${src.time} < ${param(p, range.to)}`].join(' AND ')} GROUP BY 1`;
+    const { rows } = await this.db.query<{ slice: Date; n: number }>(sql, p);
+    return new Map(rows.map((r) => [r.slice.getTime(), Number(r.n)]));
+  }
+
+  async slices(slo: SloDefinition, range: TimeRange, sliceMs: number): Promise<EventCounts[]> {
+    const s = sources(slo.indicator);
+    const [total, other] = await Promise.all([this.bins(s.total, range, sliceMs), this.bins((s.bad ?? s.good)!, range, sliceMs)]);
+    const out: EventCounts[] = [];
+    for (let t = range.from.getTime(); t < range.to.getTime(); t += sliceMs) {
+      const tot = total.get(t) ?? 0;
+      const o = other.get(t) ?? 0;
+      out.push({ total: tot, bad: s.bad ? o : Math.max(0, tot - o) });
+    }
+    return out;
+  }
+}
