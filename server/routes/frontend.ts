@@ -28,7 +28,7 @@ const Window = Type.Object({
 const VitalsQuery = Type.Object({
   ...Window.properties,
   page: Type.Optional(Type.String({ maxLength: 500 })),
-  stepMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 60 }),
+  stepMinutes: Type.Integer({ minimum: 1, maximum: 44640, default: 60, description: 'minutes per step; as long as the window for one value per page' }),
 }, { additionalProperties: false });
 const ExceptionsQuery = Type.Object({ ...Window.properties, limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) }, { additionalProperties: false });
 

@@ -12,4 +12,6 @@ export const NAV: NavItem[] = [
   { href: '/tenants', label: 'Tenants' },
   { href: '/workspaces', label: 'Workspaces', permission: 'workspaces:read' },
   { href: '/usage', label: 'Usage', permission: 'usage:read' },
+  { href: '/traces', label: 'Traces', permission: 'telemetry:read' },
+  { href: '/frontend', label: 'Frontend', permission: 'telemetry:read' },
 ];
