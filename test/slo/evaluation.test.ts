@@ -45,7 +45,7 @@ async function rollups(service: string, minutes: number, requests: number, error
   }
 }
 
-const evaluate = () => t.app.inject({ method: 'POST', url: '/api/v1/slos/evaluate', headers: bearer(sre) });
+const evaluate = () => t.app.inject({ method: 'POST', url: '/api/v1/slos/evaluate', headers: bearer(sre), payload: {} });
 
 test('an SLO submitted through the API is listed with the repository\'s', async () => {
   const res = await t.app.inject({ method: 'POST', url: '/api/v1/slos', headers: bearer(sre), payload: { spec: spec('checkout-errors', 'checkout') } });
