@@ -46,7 +46,12 @@ export async function ensurePartitions(db: Queryable, times: Iterable<Date>): Pr
     if (!known.has(k) && !missing.has(k)) missing.set(k, t);
   }
   for (const [k, t] of missing) {
-    await db.query('SELECT usage_ensure_partition($1)', [t]);
+    await db.query('SELECT usage_ensure_partition($1)', [t]).catch((err: { code?: string }) => {
+      // Another writer created it first: the function's existence check can miss a table
+      // committed while it waited for the lock (the advisory lock does not refresh the
+      // catalogue snapshot), and CREATE then finds it.
+      if (err.code !== '42P07') throw err;
+    });
     known.add(k);
   }
 }
