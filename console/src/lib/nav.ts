@@ -14,4 +14,5 @@ export const NAV: NavItem[] = [
   { href: '/usage', label: 'Usage', permission: 'usage:read' },
   { href: '/traces', label: 'Traces', permission: 'telemetry:read' },
   { href: '/frontend', label: 'Frontend', permission: 'telemetry:read' },
+  { href: '/slos', label: 'SLOs', permission: 'slo:read' },
 ];
