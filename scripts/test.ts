@@ -22,6 +22,12 @@ if (files.length === 0 && process.env.PILOTHOUSE_SKIP_TYPECHECK !== '1') {
     console.error('npm test: type check failed (tsc --noEmit); fix the errors above');
     process.exit(1);
   }
+  const svelte = spawnSync('npx', ['svelte-check', '--tsconfig', './tsconfig.json', '--threshold', 'error', '--output', 'human'], { cwd: 'console', stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (svelte.status !== 0) {
+    console.error(svelte.stdout);
+    console.error('npm test: the console does not type-check (svelte-check); fix the errors above');
+    process.exit(1);
+  }
 }
 for (const line of toolNotices()) console.log(line);
 if (consoleIsStale()) buildConsole();
