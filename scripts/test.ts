@@ -16,6 +16,8 @@ import { buildConsole, consoleIsStale } from './build-console.ts';
 const files = process.argv.slice(2);
 const TEMPLATE = 'pilothouse_template';
 
+// Building first also generates the console's .svelte-kit types that svelte-check reads.
+if (consoleIsStale()) buildConsole();
 if (files.length === 0 && process.env.PILOTHOUSE_SKIP_TYPECHECK !== '1') {
   const tsc = spawnSync('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json'], { stdio: 'inherit' });
   if (tsc.status !== 0) {
@@ -30,7 +32,6 @@ if (files.length === 0 && process.env.PILOTHOUSE_SKIP_TYPECHECK !== '1') {
   }
 }
 for (const line of toolNotices()) console.log(line);
-if (consoleIsStale()) buildConsole();
 
 const dir = mkdtempSync(join(tmpdir(), 'pilothouse-test-'));
 if (process.getuid?.() === 0) {

@@ -37,7 +37,19 @@ interface PodClock { boundAt: number; runningAt: number; readyAt: number }
 
 const isTerminal = (p: KObject) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 const isReady = (p: KObject) => (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
-const ownedBy = (o: KObject, owner: StoredObject) => (o.metadata.ownerReferences ?? []).some((r) => r.uid === owner.metadata.uid);
+/** Objects grouped by the uid of each owner they name (one list, many lookups). */
+function byOwner(items: StoredObject[]): Map<string, StoredObject[]> {
+  const out = new Map<string, StoredObject[]>();
+  for (const o of items) for (const r of o.metadata.ownerReferences ?? []) out.set(r.uid, [...(out.get(r.uid) ?? []), o]);
+  return out;
+}
+
+function byNamespace(items: StoredObject[]): Map<string, StoredObject[]> {
+  const out = new Map<string, StoredObject[]>();
+  for (const o of items) out.set(o.metadata.namespace ?? '', [...(out.get(o.metadata.namespace ?? '') ?? []), o]);
+  return out;
+}
+
 const ownerRef = (o: StoredObject) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, uid: o.metadata.uid, controller: true, blockOwnerDeletion: true });
 
 function setCondition(conditions: any[] | undefined, next: { type: string; status: string; reason?: string; message?: string }, now: string): any[] {
@@ -58,6 +70,7 @@ export class ControlPlane {
   private readonly lastSchedulingEvent = new Map<string, number>();
   private readonly pvcSeen = new Map<string, number>();
   private podIp = 0;
+  private lastExpiry = 0;
 
   private readonly store: ObjectStore;
   private readonly timings: FleetTimings;
@@ -121,10 +134,11 @@ export class ControlPlane {
   }
 
   private deployments(): void {
+    const rsByOwner = byOwner(this.store.list(R.replicasets, undefined).items);
     for (const d of this.store.list(R.deployments, undefined).items) {
       if (d.metadata.deletionTimestamp) continue;
       const hash = templateHash(d.spec.template);
-      const owned = this.store.list(R.replicasets, d.metadata.namespace).items.filter((rs) => ownedBy(rs, d));
+      const owned = rsByOwner.get(d.metadata.uid) ?? [];
       const current = owned.find((rs) => rs.metadata.labels?.['pod-template-hash'] === hash);
       const old = owned.filter((rs) => rs !== current);
       const oldPods = old.reduce((n, rs) => n + (rs.status?.replicas ?? 0), 0);
@@ -154,19 +168,22 @@ export class ControlPlane {
   }
 
   private replicaSets(): void {
+    const podsByOwner = byOwner(this.store.list(R.pods, undefined).items);
     for (const rs of this.store.list(R.replicasets, undefined).items) {
       if (rs.metadata.deletionTimestamp) continue;
       const ns = rs.metadata.namespace!;
-      const pods = this.store.list(R.pods, ns).items.filter((p) => ownedBy(p, rs) && !isTerminal(p));
+      const pods = (podsByOwner.get(rs.metadata.uid) ?? []).filter((p) => !isTerminal(p));
       const live = pods.filter((p) => !p.metadata.deletionTimestamp);
       const want = rs.spec?.replicas ?? 0;
       let failure: string | undefined;
+      const created: StoredObject[] = [];
       for (let i = live.length; i < want; i++) {
         try {
           const pod = this.store.create(R.pods, ns, {
             metadata: { generateName: `${rs.metadata.name}-`, labels: { ...rs.spec.template.metadata?.labels }, annotations: { ...rs.spec.template.metadata?.annotations }, ownerReferences: [ownerRef(rs)] },
             spec: structuredClone(rs.spec.template.spec),
           });
+          created.push(pod);
           this.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, 'replicaset-controller');
         } catch (err) {
           if (!(err instanceof ApiError)) throw err;
@@ -175,16 +192,18 @@ export class ControlPlane {
           break;
         }
       }
+      const deleted = new Set<string>();
       if (live.length > want) {
         // Pods that are not yet useful go first: unscheduled, then not ready, then the newest.
         const rank = (p: StoredObject) => (p.spec?.nodeName ? 1 : 0) + (isReady(p) ? 2 : 0);
         const victims = [...live].sort((a, b) => rank(a) - rank(b) || b.metadata.creationTimestamp.localeCompare(a.metadata.creationTimestamp)).slice(0, live.length - want);
         for (const p of victims) {
           this.safeUpdate(() => this.store.delete(R.pods, ns, p.metadata.name));
+          deleted.add(p.metadata.uid);
           this.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`, 'replicaset-controller');
         }
       }
-      const fresh = this.store.list(R.pods, ns).items.filter((p) => ownedBy(p, rs) && !isTerminal(p) && !p.metadata.deletionTimestamp);
+      const fresh = [...live.filter((p) => !deleted.has(p.metadata.uid)), ...created];
       const ready = fresh.filter(isReady).length;
       const now = k8sTime(new Date(this.now()));
       let conditions = rs.status?.conditions as any[] | undefined;
@@ -199,11 +218,13 @@ export class ControlPlane {
   }
 
   private deploymentStatuses(): void {
+    const rsByOwner = byOwner(this.store.list(R.replicasets, undefined).items);
+    const podsByOwner = byOwner(this.store.list(R.pods, undefined).items);
     for (const d of this.store.list(R.deployments, undefined).items) {
       const ns = d.metadata.namespace!;
       const hash = templateHash(d.spec.template);
-      const owned = this.store.list(R.replicasets, ns).items.filter((rs) => ownedBy(rs, d));
-      const pods = this.store.list(R.pods, ns).items.filter((p) => owned.some((rs) => ownedBy(p, rs)) && !isTerminal(p) && !p.metadata.deletionTimestamp);
+      const owned = rsByOwner.get(d.metadata.uid) ?? [];
+      const pods = owned.flatMap((rs) => podsByOwner.get(rs.metadata.uid) ?? []).filter((p) => !isTerminal(p) && !p.metadata.deletionTimestamp);
       const current = owned.find((rs) => rs.metadata.labels?.['pod-template-hash'] === hash);
       const want = d.spec.replicas ?? 1;
       const ready = pods.filter(isReady).length;
@@ -380,9 +401,10 @@ export class ControlPlane {
   }
 
   private disruptionBudgets(): void {
+    const podsByNs = byNamespace(this.store.list(R.pods, undefined).items);
     for (const pdb of this.store.list(R.pdbs, undefined).items) {
       const sel = fromLabelSelector(pdb.spec?.selector);
-      const pods = this.store.list(R.pods, pdb.metadata.namespace).items.filter((p) => matchesLabels(sel, p.metadata.labels) && !isTerminal(p) && !p.metadata.deletionTimestamp);
+      const pods = (podsByNs.get(pdb.metadata.namespace!) ?? []).filter((p) => matchesLabels(sel, p.metadata.labels) && !isTerminal(p) && !p.metadata.deletionTimestamp);
       const expected = pods.length;
       const healthy = pods.filter(isReady).length;
       const pct = (v: number | string) => (typeof v === 'string' ? Math.ceil((Number(v.replace('%', '')) / 100) * expected) : v);
@@ -398,6 +420,9 @@ export class ControlPlane {
   }
 
   private expireEvents(): void {
+    // Events are many and expire slowly: a look every ten seconds is enough.
+    if (this.now() - this.lastExpiry < 10_000) return;
+    this.lastExpiry = this.now();
     const cutoff = this.now() - this.timings.eventTtlMs;
     for (const ev of this.store.list(R.events, undefined).items) {
       if (Date.parse(ev.metadata.creationTimestamp) < cutoff) this.safeUpdate(() => this.store.delete(R.events, ev.metadata.namespace, ev.metadata.name));

@@ -19,6 +19,12 @@ export interface SeenRequest {
 
 export interface TestCluster {
   api: RunningApiServer;
+  /**
+   * Writes the API server carried out on one object that changed its spec or metadata (not
+   * status-only updates), counted from the server's own event stream: a write whose answer
+   * was lost, or whose client died, still counts.
+   */
+  specWrites(resource: string, namespace: string, name: string): number;
   /** the proxy's URL: point clients here so their requests are recorded */
   url: string;
   requests: SeenRequest[];
@@ -30,6 +36,14 @@ export interface TestCluster {
 export async function startTestCluster(): Promise<TestCluster> {
   const api = await startSandboxApi();
   const upstream = new URL(api.url);
+  const lastSeen = new Map<string, string>();
+  const writeCounts = new Map<string, number>();
+  api.server.store.events.on('event', (ev: { type: string; resource: string; object: { metadata: { namespace?: string; name: string; annotations?: unknown; labels?: unknown }; spec?: unknown } }) => {
+    const key = `${ev.resource}|${ev.object.metadata.namespace ?? ''}|${ev.object.metadata.name}`;
+    const shape = JSON.stringify([ev.type, ev.object.spec, ev.object.metadata.annotations, ev.object.metadata.labels]);
+    if (lastSeen.get(key) !== shape) writeCounts.set(key, (writeCounts.get(key) ?? 0) + 1);
+    lastSeen.set(key, shape);
+  });
   const requests: SeenRequest[] = [];
   const proxy = http.createServer((req, res) => {
     const seen: SeenRequest = { method: req.method ?? 'GET', path: req.url ?? '/', status: 0 };
@@ -52,6 +66,7 @@ export async function startTestCluster(): Promise<TestCluster> {
   });
   return {
     api, url, requests,
+    specWrites: (resource, namespace, name) => writeCounts.get(`${resource}|${namespace}|${name}`) ?? 0,
     kube: (opts = {}) => new Kube({ timeoutMs: 2_000, minBackoffMs: 20, maxBackoffMs: 200, ...opts, server: url }),
     writes: (fragment) => requests.filter((r) => r.method !== 'GET' && r.path.includes(fragment)),
   };
