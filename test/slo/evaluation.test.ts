@@ -262,3 +262,39 @@ test('request latency thresholds read the rollup buckets, and a bound that is no
   assert.deepEqual((await src.counts(tight, range))[0], { total: 500, bad: 500 });
   await assert.rejects(src.counts(threshold('requests', 0.03, ', service: lat'), range), /not a bucket bound/);
 });
+
+test('Timeslices: minutes missing the slice target are bad slices, counted against all slices of the period', async () => {
+  const { measure } = await import('../../slo/evaluate/measure.ts');
+  const { evaluateSlo } = await import('../../slo/evaluate/evaluate.ts');
+  const end = now().getTime();
+  for (const [ago, errors] of [[3, 10], [4, 10], [5, 1], [6, 0]] as const) {
+    await t.db.query(`INSERT INTO request_rollups (tenant_id, service, route, minute, requests, errors, duration_sum_ns, buckets) VALUES (NULL, 'sliced', 'GET /', $1, 100, $2, 0, $3)`,
+      [new Date(end - ago * MINUTE), errors, new Array(20).fill(0)]);
+  }
+  const slo = compileOne(`apiVersion: openslo/v1
+kind: SLO
+metadata: {name: sliced}
+spec:
+  service: s
+  indicator:
+    metadata: {name: sliced}
+    spec:
+      ratioMetric:
+        counter: true
+        bad: {metricSource: {type: PostgreSQL, spec: {dataset: requests, service: sliced, outcome: error}}}
+        total: {metricSource: {type: PostgreSQL, spec: {dataset: requests, service: sliced}}}
+  timeWindow: [{duration: 1d, isRolling: true}]
+  budgetingMethod: Timeslices
+  objectives: [{target: 0.99, timeSliceTarget: 0.95, timeSliceWindow: 1m}]
+`);
+  const at = new Date();
+  const m = await measure(slo, new PostgresSource(t.db), at);
+  // 10% errors miss the 95% slice target; 1% does not.
+  assert.equal(m.periodCounts.bad, 2);
+  assert.ok(m.periodCounts.total >= 1440 && m.periodCounts.total <= 1441, String(m.periodCounts.total));
+  assert.equal(m.periodEvents, 400);
+  assert.equal(m.windows.get(3_600_000)!.bad, 2);
+  const e = evaluateSlo(slo, m, at);
+  assert.ok(Math.abs(e.sli! - (1 - 2 / m.periodCounts.total)) < 1e-12);
+  assert.equal(e.lowTraffic, false);
+});
