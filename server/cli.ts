@@ -113,11 +113,11 @@ program.command('slo').description('service level objectives')
   .command('rules [files...]').description('print Prometheus rules for OpenSLO specs (default: every spec in slo/specs/)')
   .option('--out <file>', 'write the rules to this file instead of standard output')
   .option('--tests [file]', 'also write promtool unit tests (default: next to --out, ending .test.yaml)')
-  .option('--runbook-base-url <url>', 'prefix of runbook links (default: PUBLIC_URL)')
+  .option('--runbook-base-url <url>', 'prefix of runbook links (default: PUBLIC_URL/api/v1, where Pilothouse serves runbooks/)')
   .option('--interval <duration>', 'evaluation interval of the rule groups, such as 30s')
   .action(async (files: string[], o: { out?: string; tests?: string | boolean; runbookBaseUrl?: string; interval?: string }) => {
     const { writeRules } = await import('../slo/rules/cli.ts');
-    await writeRules(files, { ...o, runbookBaseUrl: o.runbookBaseUrl ?? config().publicUrl }).catch((e: Error) => fail(e.message));
+    await writeRules(files, { ...o, runbookBaseUrl: o.runbookBaseUrl ?? `${config().publicUrl}/api/v1` }).catch((e: Error) => fail(e.message));
   });
 
 await program.parseAsync(process.argv);

@@ -20,7 +20,7 @@ test('slo rules prints rule groups for every shipped spec, with runbook links un
   const file = parse(stdout) as { groups: { name: string; rules: { alert?: string; annotations?: Record<string, string> }[] }[] };
   assert.ok(file.groups.some((g) => g.name === 'sloth-slo-sli-recordings-pilothouse-api-api-availability-999'));
   const alert = file.groups.flatMap((g) => g.rules).find((r) => r.alert === 'ApiAvailability999PageBurnRate');
-  assert.equal(alert?.annotations?.runbook_url, 'https://ph.example.com/runbooks/api-availability-999.md#page');
+  assert.equal(alert?.annotations?.runbook_url, 'https://ph.example.com/api/v1/runbooks/api-availability-999.md#page');
   assert.match(stderr, /workspace-startup-30s: its SLI reads PostgreSQL/);
 });
 
