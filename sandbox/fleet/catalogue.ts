@@ -81,10 +81,11 @@ export interface FleetTimings {
 
 export const DEMO_TIMINGS: FleetTimings = {
   tickMs: 1000,
-  startMs: [8_000, 25_000],
-  coldStartShare: 0.1,
+  // ~15 s warm and up to ~30 s commonly; one start in twenty pulls the image first.
+  startMs: [6_000, 20_000],
+  coldStartShare: 0.05,
   coldStartMs: [60_000, 120_000],
-  readyMs: [2_000, 8_000],
+  readyMs: [1_000, 5_000],
   terminateMs: 5_000,
   pvcBindMs: 1_000,
   scaleUpDelayMs: 10_000,
