@@ -362,3 +362,20 @@ test('an informer lists then watches, and keeps its cache in step with writes', 
   await informer.stop();
   assert.deepEqual(informer.list().map((c) => c.metadata!.name).sort(), ['after', 'before']);
 });
+
+test('a patch with an unknown content type is a 415 naming the accepted patch types', async () => {
+  const ns = await namespace();
+  await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'x' } } });
+  const res = await fetch(`${api.url}/api/v1/namespaces/${ns}/configmaps/x`, { method: 'PATCH', headers: { 'content-type': 'text/plain' }, body: 'data: {}' });
+  assert.equal(res.status, 415);
+  const status = await res.json();
+  assert.equal(status.reason, 'UnsupportedMediaType');
+  assert.match(status.message, /application\/merge-patch\+json/);
+});
+
+test('dryRun=All validates and answers as if created, but stores nothing', async () => {
+  const ns = await namespace();
+  const answer = await apps.createNamespacedDeployment({ namespace: ns, body: deployment('dry'), dryRun: 'All' });
+  assert.equal(answer.metadata!.name, 'dry');
+  assert.equal((await rejection(apps.readNamespacedDeployment({ namespace: ns, name: 'dry' }))).code, 404);
+});
