@@ -72,3 +72,15 @@ test('a tenant page adds a member and creates a token shown once, which then wor
   assert.equal(me.json().tenants[0].role, 'ingest');
   assert.deepEqual(errors, []);
 });
+
+test('the console says plainly when no real cluster is behind it', { skip }, async () => {
+  const { launchBrowser, strictPage } = await import('../browser.ts');
+  const t = await buildTestApp({ console: true });
+  const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const { page, errors } = await strictPage(await launchBrowser());
+  await page.goto(`${base}/auth/bootstrap?token=${await createBootstrapLink(t.db)}`);
+  const notice = page.getByRole('note');
+  await notice.waitFor();
+  assert.match(await notice.textContent() ?? '', /No Kubernetes cluster is configured/);
+  assert.deepEqual(errors, []);
+});
