@@ -25,6 +25,7 @@ export function createQuotaController(opts: { schedule?: string; registry?: Regi
     name: QUOTA_ENFORCER,
     description: 'Warns at 80 % and 100 % of each tenant quota, pauses the newest running workspaces past a hard limit, and keeps each tenant namespace\'s ResourceQuota in step',
     schedule: opts.schedule ?? '*/10 * * * * *',
+    rate: { perMinute: 120, burst: 50 },
     async observe(ctx) {
       const { rows: tenants } = await ctx.db.query(
         `SELECT id, resource_quota, budget_reset_day FROM tenants

@@ -185,7 +185,13 @@ export class ControllerRuntime {
         } catch (err) {
           this.log('controller run failed', { controller: c.name, error: message(err) });
         }
-      }, { name: `controller:${c.name}:${this.holder}`, noOverlap: true, suppressMissedWarning: true });
+      }, {
+        name: `controller:${c.name}:${this.holder}`,
+        // A run longer than the period simply delays the next one; that is not worth a warning.
+        noOverlap: true,
+        suppressMissedWarning: true,
+        logger: { info: () => {}, warn: () => {}, debug: () => {}, error: (m) => this.log('controller schedule error', { controller: c.name, error: String(m) }) },
+      });
       this.tasks.push(task);
     }
   }
@@ -235,7 +241,7 @@ export class ControllerRuntime {
       const decisions = c.decide(observed);
       report.decisions = decisions.length;
       const failedTargets = new Set<string>();
-      const rate = this.opts.rates?.[name] ?? DEFAULT_RATE;
+      const rate = this.opts.rates?.[name] ?? c.rate ?? DEFAULT_RATE;
       for (const [i, d] of decisions.entries()) {
         // A target whose earlier step failed waits for the next run, which observes afresh.
         if (failedTargets.has(d.target.name)) {

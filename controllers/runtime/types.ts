@@ -49,6 +49,8 @@ export interface Controller<O = unknown, A = unknown> {
   readonly schedule: string;
   /** Kubernetes access required: the runtime skips the controller without a cluster */
   readonly needsKube?: boolean;
+  /** its own action rate limit (a runaway loop stops here); the runtime's default otherwise */
+  readonly rate?: { perMinute: number; burst: number };
   observe(ctx: ObserveContext): Promise<O>;
   decide(observed: O): Decision<A>[];
   /** returns a JSON-able result recorded in the audit log */

@@ -136,6 +136,8 @@ export function createLifecycleController(opts: LifecycleOptions = {}): Controll
     description: 'Materialises each workspace in its tenant namespace (Deployment, Service, PVC, PDB), scales it with pause and resume, and moves its state as its pod comes up or fails',
     schedule: opts.schedule ?? '*/2 * * * * *',
     needsKube: true,
+    // A new workspace takes five actions (four objects and a transition): room for a burst of twenty.
+    rate: { perMinute: 600, burst: 100 },
     observe: (ctx) => observe(ctx, startTimeoutMs),
     decide: decideLifecycle,
     apply: (a, ctx) => apply(a, ctx, startup),

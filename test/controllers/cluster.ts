@@ -33,6 +33,8 @@ export interface TestCluster {
   writes(fragment: string): SeenRequest[];
 }
 
+const simulators = new Set<() => void>();
+
 export async function startTestCluster(): Promise<TestCluster> {
   const api = await startSandboxApi();
   const upstream = new URL(api.url);
@@ -60,9 +62,13 @@ export async function startTestCluster(): Promise<TestCluster> {
   await new Promise<void>((ok) => proxy.listen(0, '127.0.0.1', ok));
   const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   after(async () => {
+    // Clients polling the API server keep its connections busy: stop them, then close.
+    for (const stop of simulators) stop();
     proxy.closeAllConnections();
     await new Promise((ok) => proxy.close(ok));
-    await api.close();
+    const closing = api.close();
+    api.server.app.server.closeAllConnections();
+    await closing;
   });
   return {
     api, url, requests,
@@ -112,6 +118,7 @@ export function simulatePods(apiUrl: string, delayMs = 300): () => void {
   };
   void loop();
   const stop = () => { stopped = true; };
+  simulators.add(stop);
   after(stop);
   return stop;
 }
