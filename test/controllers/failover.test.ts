@@ -10,11 +10,10 @@ import { buildRuntime, LEASE_NAME } from '../../controllers/index.ts';
 import { readLease } from '../../controllers/runtime/lease.ts';
 import { listObjects } from '../../controllers/kube/objects.ts';
 import { MANAGED_SELECTOR } from '../../controllers/workspaces/manifests.ts';
-import { startTestCluster, simulatePods, waitFor } from './cluster.ts';
+import { startTestCluster, waitFor } from './cluster.ts';
 
 const t = await buildTestApp();
 const cluster = await startTestCluster();
-simulatePods(cluster.api.url, 50);
 const kube = cluster.kube();
 const WORKSPACES = 8;
 

@@ -6,11 +6,10 @@ import { bearer, buildTestApp } from '../../helper.ts';
 import { buildRuntime } from '../../../controllers/index.ts';
 import { readObject } from '../../../controllers/kube/objects.ts';
 import { resourceByKey } from '../../../sandbox/k8s/index.ts';
-import { startTestCluster, simulatePods, waitFor } from '../cluster.ts';
+import { startTestCluster, waitFor } from '../cluster.ts';
 
 const t = await buildTestApp();
 const cluster = await startTestCluster();
-simulatePods(cluster.api.url, 100);
 const kube = cluster.kube();
 const EVERY_SECOND = '* * * * * *';
 const runtime = buildRuntime({

@@ -4,12 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bearer, buildTestApp } from '../../helper.ts';
 import { buildRuntime } from '../../../controllers/index.ts';
-import { readObject } from '../../../controllers/kube/objects.ts';
-import { startTestCluster, simulatePods, waitFor } from '../cluster.ts';
+import { listObjects, readObject } from '../../../controllers/kube/objects.ts';
+import { startTestCluster, waitFor } from '../cluster.ts';
 
 const t = await buildTestApp();
 const cluster = await startTestCluster();
-simulatePods(cluster.api.url, 200);
 const kube = cluster.kube();
 const EVERY_SECOND = '* * * * * *';
 const runtime = buildRuntime({
@@ -43,11 +42,16 @@ test('create → running → idle pause → resume → delete, each step once, o
   assert.equal(deploy?.spec.replicas, 1);
   assert.equal(deploy?.spec.template.spec.containers[0].resources.requests.cpu, '1');
   for (const kind of ['Service', 'PersistentVolumeClaim', 'PodDisruptionBudget'] as const) assert.ok(await readObject(kube, kind, ns, name), `${kind} exists`);
+  const pods = await listObjects(kube, 'Pod', `pilothouse.io/workspace=${id}`);
+  assert.equal(pods.length, 1, 'the cluster runs one sandbox pod');
+  assert.ok(pods[0]!.status.conditions.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'));
+  assert.equal(pods[0]!.spec.containers[0].securityContext.runAsUser, 1000);
 
   // Thirty-one minutes without activity pass.
   await t.db.query(`UPDATE workspaces SET running_at = now() - interval '40 minutes', last_activity_at = now() - interval '31 minutes' WHERE id = $1`, [id]);
   await untilState(id, 'paused');
   await waitFor('scaled to zero', async () => (await readObject(kube, 'Deployment', ns, name))?.spec.replicas === 0);
+  await waitFor('its pod gone', async () => (await listObjects(kube, 'Pod', `pilothouse.io/workspace=${id}`)).length === 0);
   assert.ok(await readObject(kube, 'PersistentVolumeClaim', ns, name), 'the volume stays while paused');
 
   const resumed = await t.app.inject({ method: 'POST', url: `${base}/${id}/resume`, headers: bearer(token) });
