@@ -4,7 +4,8 @@ import { buildApp, type AppOptions } from './app.ts';
 import { openDatabase } from './database.ts';
 import { createBootstrapLink } from './auth/sessions.ts';
 import { loadPrices, startUsageJobs } from '../collectors/usage/jobs.ts';
-import type { ClusterAccess } from './cluster.ts';
+import { kubeOptionsOf, type ClusterAccess } from './cluster.ts';
+import { startControllers } from '../controllers/index.ts';
 import { demoWanted, startDemo } from './demo.ts';
 
 export interface Running {
@@ -38,6 +39,12 @@ export async function startServer(config: Config, print: (line: string) => void 
     throw err;
   }
   const usageJobs = startUsageJobs(db.pool, { graceDays: config.USAGE_CLOSE_GRACE_DAYS }, app.log);
+  const kube = kubeOptionsOf(app.cluster);
+  const controllers = config.PILOTHOUSE_CONTROLLERS === 'off' ? undefined : await startControllers({
+    db: db.pool, registry: app.metrics, kube, dryRun: config.PILOTHOUSE_CONTROLLERS_DRY_RUN,
+    lease: kube ? config.PILOTHOUSE_LEASE : 'postgres',
+    log: (msg, fields) => app.log.info({ ...fields, component: 'controllers' }, msg),
+  });
   // With PORT=0 the real port is known only now.
   const port = Number(new URL(address).port);
   const url = config.PUBLIC_URL ? config.publicUrl : config.publicUrl.replace(/:\d+$/, `:${port}`);
@@ -47,6 +54,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     `  Pilothouse is ready at ${url}  (${Math.round(performance.now() - started)} ms)`,
     `  database: ${db.embedded ? `embedded PostgreSQL in ${config.dataDir}/pgdata` : 'DATABASE_URL'}`,
     `  API docs: ${url}/api/docs`,
+    `  controllers: ${controllers ? `${controllers.names.join(', ')} (${config.PILOTHOUSE_CONTROLLERS_DRY_RUN ? 'DRY RUN, ' : ''}${kube ? 'with' : 'without'} a cluster, lease in ${kube ? config.PILOTHOUSE_LEASE : 'postgres'})` : 'off'}`,
     demo ? `  fleet: SIMULATED demo fleet (sandbox Kubernetes API at ${demo.sandbox.url}); set KUBECONFIG or PILOTHOUSE_DEMO=off for a real cluster`
       : `  fleet: ${app.cluster.mode === 'kubeconfig' ? `the cluster of KUBECONFIG ${config.KUBECONFIG}` : 'no Kubernetes cluster configured'}`,
   ];
@@ -67,6 +75,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     localUrl: bound.origin,
     cluster: app.cluster,
     stop: () => (stopping ??= (async () => {
+      await controllers?.stop();
       await demo?.stop();
       usageJobs.stop();
       await app.close();
