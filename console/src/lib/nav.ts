@@ -15,4 +15,5 @@ export const NAV: NavItem[] = [
   { href: '/traces', label: 'Traces', permission: 'telemetry:read' },
   { href: '/frontend', label: 'Frontend', permission: 'telemetry:read' },
   { href: '/slos', label: 'SLOs', permission: 'slo:read' },
+  { href: '/controllers', label: 'Controllers', permission: 'controllers:read' },
 ];
