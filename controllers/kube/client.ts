@@ -28,6 +28,7 @@ export function loadKubeConfig(o: KubeOptions): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
   if (o.server) {
     kc.loadFromOptions({
+      // The client refuses http:// without skipTLSVerify (and then opens a connection per request).
       clusters: [{ name: 'pilothouse', server: o.server.replace(/\/+$/, ''), skipTLSVerify: true }],
       users: [{ name: 'pilothouse' }],
       contexts: [{ name: 'pilothouse', cluster: 'pilothouse', user: 'pilothouse' }],

@@ -211,6 +211,18 @@ export class ControllerRuntime {
     this.metrics.leader.set({ lease: this.elector.name, holder: this.holder }, 0);
   }
 
+  /**
+   * Stops at once without handing the lease over, as a crashed replica would: the standby
+   * waits for the lease to expire. For benchmarks and drills.
+   */
+  async abandon(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.renewTimer);
+    for (const t of this.tasks) await t.destroy();
+    this.tasks = [];
+    this.leadership = { leader: false, epoch: this.leadership.epoch, holder: null };
+  }
+
   /** Runs one controller once (the schedule calls this; so can tests and the API). */
   runOnce(name: string): Promise<RunReport> {
     const inFlight = this.running.get(name);
