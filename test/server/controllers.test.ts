@@ -12,7 +12,7 @@ import { LEASE_NAME } from '../../controllers/index.ts';
 const t = await buildTestApp();
 const admin = await t.token('admin');
 const viewer = await t.token('viewer');
-const runtime = new ControllerRuntime({ db: t.db, elector: new PgElector(t.db, LEASE_NAME, 'api-test-replica', 10_000), controllers: [createReaperController()] });
+const runtime = new ControllerRuntime({ db: t.db, elector: new PgElector(t.db, LEASE_NAME, 'api-test-replica', 10_000), controllers: [createReaperController()], registry: t.app.metrics });
 await runtime.tick();
 
 async function idle(tenantId: string, name: string) {
@@ -107,6 +107,14 @@ test('a tenant member sees its own tenant\'s decisions and no other tenant\'s', 
   assert.equal(other.statusCode, 404);
   const platform = await t.app.inject({ url: '/api/v1/controller-actions', headers: bearer(member) });
   assert.equal(platform.statusCode, 403);
+});
+
+test('/metrics exposes reconcile durations, actions by controller and result, and leader status', async () => {
+  const text = (await t.app.inject({ url: '/metrics' })).body;
+  assert.match(text, /pilothouse_controller_reconcile_duration_seconds_count\{controller="idle-reaper",outcome="ok"\} \d+/);
+  assert.match(text, /pilothouse_controller_actions_total\{controller="idle-reaper",result="applied"\} [1-9]/);
+  assert.match(text, /pilothouse_controller_leader\{lease="pilothouse-controllers",holder="api-test-replica"\} 1/);
+  assert.match(text, /pilothouse_controller_lease_epoch\{lease="pilothouse-controllers"\} 1/);
 });
 
 test('a bad cursor is a 400 that says what to pass', async () => {
