@@ -98,8 +98,10 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-function encodeCursor(w: Workspace): string {
-  return Buffer.from(JSON.stringify([w.createdAt.toISOString(), w.id])).toString('base64url');
+// The cursor carries created_at to the microsecond, as stored: a JavaScript Date keeps only
+// milliseconds, and rows created within the same millisecond would be skipped.
+function encodeCursor(row: { created_at_us: string; id: string }): string {
+  return Buffer.from(JSON.stringify([row.created_at_us, row.id])).toString('base64url');
 }
 
 function decodeCursor(cursor: string): [string, string] {
@@ -132,12 +134,13 @@ export async function listWorkspaces(db: Queryable, f: WorkspaceFilter): Promise
   }
   values.push(f.limit + 1);
   const { rows } = await db.query(
-    `SELECT ${COLUMNS} FROM workspaces ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+    `SELECT ${COLUMNS}, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at_us
+       FROM workspaces ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
       ORDER BY created_at DESC, id DESC LIMIT $${values.length}`,
     values,
   );
   const items = rows.slice(0, f.limit).map(toWorkspace);
-  const last = items[items.length - 1];
+  const last = rows[f.limit - 1];
   return { items, nextCursor: rows.length > f.limit && last ? encodeCursor(last) : null };
 }
 

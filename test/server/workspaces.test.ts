@@ -34,6 +34,27 @@ test('pages are newest first and stable: every workspace appears exactly once', 
   assert.deepEqual(seen, ['ws-6', 'ws-5', 'ws-4', 'ws-3', 'ws-2', 'ws-1', 'ws-0']);
 });
 
+test('pages skip nothing when workspaces are created within the same millisecond', async () => {
+  const own = await t.tenant();
+  const tok = await t.token('member', own.id);
+  for (let i = 0; i < 4; i++) {
+    await t.app.inject({ method: 'POST', url: `/api/v1/tenants/${own.id}/workspaces`, headers: bearer(tok), payload: { name: `same-ms-${i}`, region: 'us-east-1' } });
+  }
+  // Same millisecond, microseconds apart: what a burst of concurrent creates produces.
+  await t.db.query(
+    `UPDATE workspaces SET created_at = '2026-11-28T10:00:00.123Z'::timestamptz + (substr(name, 9)::int * interval '100 microseconds') WHERE tenant_id = $1`,
+    [own.id],
+  );
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = (await t.app.inject({ url: `/api/v1/tenants/${own.id}/workspaces`, query: { limit: '1', ...(cursor ? { cursor } : {}) }, headers: bearer(tok) })).json();
+    seen.push(...page.items.map((w: { name: string }) => w.name));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  assert.deepEqual(seen, ['same-ms-3', 'same-ms-2', 'same-ms-1', 'same-ms-0']);
+});
+
 test('filters by state and name', async () => {
   const own = await t.tenant();
   const tok = await t.token('member', own.id);
