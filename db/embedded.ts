@@ -3,6 +3,8 @@
 // DATABASE_URL instead).
 import { chown, mkdir, readFile, writeFile, access } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join, resolve, dirname } from 'node:path';
@@ -140,4 +142,23 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
 
 function basename(p: string): string {
   return p.split(/[\\/]/).filter(Boolean).pop() ?? 'pgdata';
+}
+
+/**
+ * A throwaway server in a fresh folder under the OS temp dir, removed again on stop: one
+ * per test run or benchmark.
+ */
+export async function startTemporaryPostgres(prefix = 'pilothouse-'): Promise<EmbeddedServer & { dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  // mkdtemp makes a 0700 folder; the postgres user must reach its data folder inside.
+  chmodSync(dir, 0o755);
+  const server = await startEmbeddedPostgres({ dataDir: join(dir, 'pgdata') });
+  return {
+    ...server,
+    dir,
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -8,11 +8,10 @@
 //     lease, against the lease's time to live.
 // Environment: DATABASE_URL (default: a fresh embedded PostgreSQL), BENCH_CREATES (400),
 // BENCH_WORKSPACES (200), BENCH_TRIALS (3).
-import { spawnSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedPostgres } from '../db/embedded.ts';
+import { startTemporaryPostgres } from '../db/embedded.ts';
 import { migrate } from '../db/migrate.ts';
 import { createPool, type Db } from '../db/pool.ts';
 import { createTenant } from '../tenancy/tenants.ts';
@@ -31,15 +30,8 @@ const WORKSPACES = Number(process.env.BENCH_WORKSPACES ?? 200);
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 3);
 const CONCURRENCY = 8;
 
-const dir = mkdtempSync(join(tmpdir(), 'pilothouse-bench-'));
-let server: { url: string; stop(): Promise<void> } | undefined;
-if (!process.env.DATABASE_URL) {
-  if (process.getuid?.() === 0) {
-    spawnSync('sh', ['-c', 'id -u postgres >/dev/null 2>&1 || (groupadd -f postgres && useradd -g postgres postgres)']);
-    chownSync(dir, Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim()), Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim()));
-  }
-  server = await startEmbeddedPostgres({ dataDir: join(dir, 'pgdata') });
-}
+const server = process.env.DATABASE_URL ? undefined : await startTemporaryPostgres('pilothouse-bench-');
+const dir = server?.dir ?? mkdtempSync(join(tmpdir(), 'pilothouse-bench-'));
 const url = process.env.DATABASE_URL ?? server!.url;
 await migrate(url);
 const db: Db = createPool(url, CONCURRENCY + 4);

@@ -7,13 +7,12 @@
 // baseline is their mean, so table growth does not favour either side.
 // Environment: BENCH_EVENTS (default 100000), BENCH_BATCH (1000), BENCH_CONNECTIONS (4),
 // DATABASE_URL (default: a fresh embedded PostgreSQL in a temporary folder).
-import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startEmbeddedPostgres } from '../db/embedded.ts';
+import { startTemporaryPostgres } from '../db/embedded.ts';
+import { postAll, rate, type PostRun } from './harness.ts';
 import { migrate } from '../db/migrate.ts';
 import { createPool, type Db } from '../db/pool.ts';
 import { buildApp } from '../server/app.ts';
@@ -27,17 +26,8 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
 
-const dir = mkdtempSync(join(tmpdir(), 'pilothouse-bench-'));
-let server: { url: string; stop(): Promise<void> } | undefined;
-if (!process.env.DATABASE_URL) {
-  if (process.getuid?.() === 0) {
-    spawnSync('sh', ['-c', 'id -u postgres >/dev/null 2>&1 || (groupadd -f postgres && useradd -g postgres postgres)']);
-    const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
-    const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
-    chownSync(dir, uid, gid);
-  }
-  server = await startEmbeddedPostgres({ dataDir: join(dir, 'pgdata') });
-}
+const server = process.env.DATABASE_URL ? undefined : await startTemporaryPostgres('pilothouse-bench-');
+const dir = server?.dir ?? mkdtempSync(join(tmpdir(), 'pilothouse-bench-'));
 const url = process.env.DATABASE_URL ?? server!.url;
 
 function makeEvents(n: number, tag: string): Record<string, unknown>[] {
@@ -73,21 +63,11 @@ async function rawCopy(db: Db, tenantId: string, events: UsageEvent[]): Promise<
   return performance.now() - started;
 }
 
-async function apiRun(baseUrl: string, token: string, events: Record<string, unknown>[]): Promise<{ ms: number; ok: number; non2xx: number; p99: number }> {
+function apiRun(baseUrl: string, token: string, events: Record<string, unknown>[]): Promise<PostRun> {
   const bodies: string[] = [];
   for (let i = 0; i < events.length; i += BATCH) bodies.push(JSON.stringify(events.slice(i, i + BATCH)));
-  const bodiesFile = join(dir, `bodies-${randomUUID()}.json`);
-  writeFileSync(bodiesFile, JSON.stringify(bodies));
-  const client = fileURLToPath(new URL('./ingest-client.ts', import.meta.url));
-  const child = spawn(process.execPath, [client, JSON.stringify({ url: baseUrl, token, bodiesFile, connections: CONNECTIONS })], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  await new Promise((ok) => child.on('exit', ok));
-  const r = JSON.parse(out);
-  return { ms: r.elapsedMs, ok: r.ok, non2xx: r.non2xx + r.errors + r.timeouts, p99: r.latencyP99 };
+  return postAll({ baseUrl, path: '/api/v1/events', token, contentType: 'application/cloudevents-batch+json', bodies, connections: CONNECTIONS, dir });
 }
-
-const rate = (n: number, ms: number) => Math.round(n / (ms / 1000));
 
 try {
   await migrate(url);
@@ -119,12 +99,12 @@ try {
   const copyRate = rate(EVENTS, copyMs);
   console.log(`bench:ingest  ${EVENTS} events, batches of ${BATCH}, ${CONNECTIONS} concurrent connections`);
   console.log(`  raw COPY into usage_events    ${copyRate.toLocaleString('en')} events/s  (runs: ${rate(EVENTS, copy1).toLocaleString('en')} before, ${rate(EVENTS, copy2).toLocaleString('en')} after the API run)`);
-  console.log(`  HTTP batch API (dedup on)     ${apiRate.toLocaleString('en')} events/s  (p99 batch latency ${api.p99} ms, ${api.ok} batches 2xx, ${api.non2xx} failed)`);
+  console.log(`  HTTP batch API (dedup on)     ${apiRate.toLocaleString('en')} events/s  (p99 batch latency ${api.p99} ms, ${api.ok} batches 2xx, ${api.failed} failed)`);
   console.log(`  ratio API / raw COPY          ${(apiRate / copyRate * 100).toFixed(1)}%  (aim: at least 70%)`);
   console.log(`  stored ${rows[0].n} of ${EVENTS}; full replay stored ${after[0].n - rows[0].n} more (${rate(EVENTS, replay.ms).toLocaleString('en')} events/s of duplicates)`);
   await app.close();
   await db.end();
-  if (rows[0].n !== EVENTS || after[0].n !== EVENTS || api.non2xx > 0) process.exitCode = 1;
+  if (rows[0].n !== EVENTS || after[0].n !== EVENTS || api.failed > 0) process.exitCode = 1;
 } finally {
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });

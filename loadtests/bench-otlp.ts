@@ -7,17 +7,16 @@
 // insert runs before and after the API run and the baseline is their mean, so table growth
 // favours neither side. Environment: BENCH_SPANS (default 100000), BENCH_BATCH (500),
 // BENCH_CONNECTIONS (4), DATABASE_URL (default: a fresh embedded PostgreSQL).
-import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { startEmbeddedPostgres } from '../db/embedded.ts';
+import { startTemporaryPostgres } from '../db/embedded.ts';
+import { postAll, rate, type PostRun } from './harness.ts';
 import { migrate } from '../db/migrate.ts';
 import { createPool, type Db } from '../db/pool.ts';
 import { buildApp } from '../server/app.ts';
@@ -33,17 +32,8 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 500);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
 const SPANS_PER_TRACE = 4;
 
-const dir = mkdtempSync(join(tmpdir(), 'pilothouse-bench-'));
-let server: { url: string; stop(): Promise<void> } | undefined;
-if (!process.env.DATABASE_URL) {
-  if (process.getuid?.() === 0) {
-    spawnSync('sh', ['-c', 'id -u postgres >/dev/null 2>&1 || (groupadd -f postgres && useradd -g postgres postgres)']);
-    const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
-    const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
-    chownSync(dir, uid, gid);
-  }
-  server = await startEmbeddedPostgres({ dataDir: join(dir, 'pgdata') });
-}
+const server = process.env.DATABASE_URL ? undefined : await startTemporaryPostgres('pilothouse-bench-');
+const dir = server?.dir ?? mkdtempSync(join(tmpdir(), 'pilothouse-bench-'));
 const url = process.env.DATABASE_URL ?? server!.url;
 
 /** Traces of one server span and three children each, made by the real SDK. */
@@ -94,19 +84,9 @@ function rowsFor(encoded: Uint8Array[], tenantId: string): SpanRow[][] {
   return encoded.map((b) => convertRequest(decodeTraceRequest(b) as object, { tenantId, oldestStartNs: 0n, newestStartNs: 1n << 62n }).rows);
 }
 
-async function apiRun(baseUrl: string, token: string, encoded: Uint8Array[]): Promise<{ ms: number; ok: number; failed: number; p99: number }> {
-  const file = join(dir, `bodies-${randomUUID()}.json`);
-  writeFileSync(file, JSON.stringify(encoded.map((b) => Buffer.from(b).toString('base64'))));
-  const client = fileURLToPath(new URL('./otlp-client.ts', import.meta.url));
-  const child = spawn(process.execPath, [client, JSON.stringify({ url: baseUrl, token, bodiesFile: file, connections: CONNECTIONS })], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  await new Promise((ok) => child.on('exit', ok));
-  const r = JSON.parse(out);
-  return { ms: r.elapsedMs, ok: r.ok, failed: r.non2xx + r.errors + r.timeouts, p99: r.latencyP99 };
+function apiRun(baseUrl: string, token: string, encoded: Uint8Array[]): Promise<PostRun> {
+  return postAll({ baseUrl, path: '/v1/traces', token, contentType: 'application/x-protobuf', bodies: encoded, connections: CONNECTIONS, dir });
 }
-
-const rate = (n: number, ms: number) => Math.round(n / (ms / 1000));
 
 try {
   await migrate(url);

@@ -3,11 +3,8 @@
 // runner over test/**/*.test.ts (or the files given), and cleans up. The runner's summary
 // is the last thing printed.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, chownSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../db/embedded.ts';
+import { startTemporaryPostgres } from '../db/embedded.ts';
 import { migrate } from '../db/migrate.ts';
 import { withDatabase } from '../db/pool.ts';
 import { toolNotices } from '../test/tools.ts';
@@ -33,15 +30,7 @@ if (files.length === 0 && process.env.PILOTHOUSE_SKIP_TYPECHECK !== '1') {
 }
 for (const line of toolNotices()) console.log(line);
 
-const dir = mkdtempSync(join(tmpdir(), 'pilothouse-test-'));
-if (process.getuid?.() === 0) {
-  // The postgres user must be able to create the data folder inside.
-  spawnSync('sh', ['-c', 'id -u postgres >/dev/null 2>&1 || (groupadd -f postgres && useradd -g postgres postgres)']);
-  const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
-  const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
-  chownSync(dir, uid, gid);
-}
-const server = await startEmbeddedPostgres({ dataDir: join(dir, 'pgdata') });
+const server = await startTemporaryPostgres('pilothouse-test-');
 let code = 1;
 try {
   const admin = new pg.Client({ connectionString: server.url });
@@ -60,6 +49,5 @@ try {
   code = await new Promise<number>((ok) => child.on('exit', (c, sig) => ok(c ?? (sig ? 1 : 0))));
 } finally {
   await server.stop();
-  rmSync(dir, { recursive: true, force: true });
 }
 process.exit(code);
