@@ -24,7 +24,7 @@ export interface TrafficSummary {
 }
 
 export interface ClusterAccess {
-  mode: 'simulated' | 'kubeconfig' | 'none';
+  mode: 'simulated' | 'kubeconfig' | 'in-cluster' | 'none';
   /** the sandbox API server's URL (for the client's loadFromOptions) when simulated */
   server?: string;
   /** the kubeconfig file when managing a real cluster */
@@ -33,13 +33,15 @@ export interface ClusterAccess {
   traffic?: () => TrafficSummary | undefined;
 }
 
-/** Without a running demo: the kubeconfig if one is configured, else no cluster. */
-export function clusterFromConfig(config: Pick<Config, 'KUBECONFIG'>): ClusterAccess {
-  return config.KUBECONFIG ? { mode: 'kubeconfig', kubeconfig: config.KUBECONFIG } : { mode: 'none' };
+/** Without a running demo: the kubeconfig if one is configured, the pod's own cluster, else none. */
+export function clusterFromConfig(config: Pick<Config, 'KUBECONFIG' | 'KUBERNETES_SERVICE_HOST'>): ClusterAccess {
+  if (config.KUBECONFIG) return { mode: 'kubeconfig', kubeconfig: config.KUBECONFIG };
+  return config.KUBERNETES_SERVICE_HOST ? { mode: 'in-cluster' } : { mode: 'none' };
 }
 
 /** The client options (controllers/kube/client.ts KubeOptions) for this access, if any. */
-export function kubeOptionsOf(c: ClusterAccess): { server: string } | { kubeconfig: string } | undefined {
+export function kubeOptionsOf(c: ClusterAccess): { server: string } | { kubeconfig: string } | { inCluster: true } | undefined {
+  if (c.mode === 'in-cluster') return { inCluster: true };
   if (c.mode === 'simulated' && c.server) return { server: c.server };
   if (c.mode === 'kubeconfig' && c.kubeconfig) return { kubeconfig: c.kubeconfig };
   return undefined;

@@ -14,6 +14,8 @@ export const ConfigSchema = Type.Object({
   PILOTHOUSE_DATA_DIR: Type.String({ minLength: 1, default: '.pilothouse', description: 'a folder for the embedded PostgreSQL data and local state' }),
   PROMETHEUS_URL: Url('the base URL of a Prometheus server, such as http://127.0.0.1:9090'),
   KUBECONFIG: Type.Optional(Type.String({ minLength: 1, description: 'the path of a kubeconfig file' })),
+  // Set by Kubernetes in every pod: without KUBECONFIG, Pilothouse then manages its own cluster.
+  KUBERNETES_SERVICE_HOST: Type.Optional(Type.String({ minLength: 1, description: 'the API server host Kubernetes sets in a pod' })),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'a bearer token of at least 16 characters guarding /metrics' })),
   OIDC_ISSUER: Url('the OpenID Provider issuer URL, such as https://accounts.example.com'),
   OIDC_CLIENT_ID: Type.Optional(Type.String({ minLength: 1, description: 'the OAuth client id registered at the OpenID Provider' })),

@@ -21,11 +21,12 @@ export const DEMO_TENANTS: Array<{ name: string; plan: Plan; workspaces: number 
 const TOKEN_NAMES = { admin: 'demo traffic (workspaces)', ingest: 'demo traffic (usage and traces)' };
 
 /** Whether this start runs the simulated fleet; refuses the ambiguous PILOTHOUSE_DEMO=on with KUBECONFIG. */
-export function demoWanted(config: Pick<Config, 'PILOTHOUSE_DEMO' | 'KUBECONFIG'>): boolean {
+export function demoWanted(config: Pick<Config, 'PILOTHOUSE_DEMO' | 'KUBECONFIG' | 'KUBERNETES_SERVICE_HOST'>): boolean {
   if (config.PILOTHOUSE_DEMO === 'on' && config.KUBECONFIG) {
     throw new Error('PILOTHOUSE_DEMO=on and KUBECONFIG are both set: the demo fleet never runs beside a real cluster. Unset one of them.');
   }
-  return config.PILOTHOUSE_DEMO === 'on' || (config.PILOTHOUSE_DEMO === 'auto' && !config.KUBECONFIG);
+  // Inside a pod the real cluster is at hand: auto never simulates one there.
+  return config.PILOTHOUSE_DEMO === 'on' || (config.PILOTHOUSE_DEMO === 'auto' && !config.KUBECONFIG && !config.KUBERNETES_SERVICE_HOST);
 }
 
 export interface Demo {

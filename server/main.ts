@@ -56,7 +56,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     `  API docs: ${url}/api/docs`,
     `  controllers: ${controllers ? `${controllers.names.join(', ')} (${config.PILOTHOUSE_CONTROLLERS_DRY_RUN ? 'DRY RUN, ' : ''}${kube ? 'with' : 'without'} a cluster, lease in ${kube ? config.PILOTHOUSE_LEASE : 'postgres'})` : 'off'}`,
     demo ? `  fleet: SIMULATED demo fleet (sandbox Kubernetes API at ${demo.sandbox.url}); set KUBECONFIG or PILOTHOUSE_DEMO=off for a real cluster`
-      : `  fleet: ${app.cluster.mode === 'kubeconfig' ? `the cluster of KUBECONFIG ${config.KUBECONFIG}` : 'no Kubernetes cluster configured'}`,
+      : `  fleet: ${app.cluster.mode === 'kubeconfig' ? `the cluster of KUBECONFIG ${config.KUBECONFIG}` : app.cluster.mode === 'in-cluster' ? 'the cluster this pod runs in' : 'no Kubernetes cluster configured'}`,
   ];
   if (!config.OIDC_ISSUER) {
     const secret = await createBootstrapLink(db.pool);

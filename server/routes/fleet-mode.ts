@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 
 const FleetMode = Type.Object({
-  mode: Type.Union([Type.Literal('simulated'), Type.Literal('kubeconfig'), Type.Literal('none')]),
+  mode: Type.Union([Type.Literal('simulated'), Type.Literal('kubeconfig'), Type.Literal('in-cluster'), Type.Literal('none')]),
   simulated: Type.Boolean(),
   message: Type.String(),
   fleet: Type.Optional(Type.Object({
@@ -23,6 +23,7 @@ const FleetMode = Type.Object({
 const MESSAGES = {
   simulated: 'Simulated fleet: the nodes, workspaces, usage and traces shown come from Pilothouse\'s demo sandbox, not a real cluster. Set KUBECONFIG (or PILOTHOUSE_DEMO=off) to manage a real one.',
   kubeconfig: 'Managing the Kubernetes cluster named by KUBECONFIG.',
+  'in-cluster': 'Managing the Kubernetes cluster Pilothouse runs in (in-cluster service account).',
   none: 'No Kubernetes cluster is configured: set KUBECONFIG, or PILOTHOUSE_DEMO=on for the simulated demo fleet.',
 } as const;
 

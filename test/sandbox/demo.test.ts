@@ -74,3 +74,16 @@ test('the fleet mode API names a configured kubeconfig as a real cluster, and no
   assert.deepEqual([b.mode, b.simulated], ['none', false]);
   assert.equal((await none.app.inject({ url: '/api/v1/fleet/mode' })).statusCode, 401);
 });
+
+test('inside a pod (KUBERNETES_SERVICE_HOST set) the real cluster is managed in-cluster and auto runs no simulation', async () => {
+  assert.equal(demoWanted({ PILOTHOUSE_DEMO: 'auto', KUBECONFIG: undefined, KUBERNETES_SERVICE_HOST: '10.0.0.1' }), false);
+  const { clusterFromConfig, kubeOptionsOf } = await import('../../server/cluster.ts');
+  const access = clusterFromConfig({ KUBECONFIG: undefined, KUBERNETES_SERVICE_HOST: '10.0.0.1' });
+  assert.equal(access.mode, 'in-cluster');
+  assert.deepEqual(kubeOptionsOf(access), { inCluster: true });
+  assert.equal(clusterFromConfig({ KUBECONFIG: '/k', KUBERNETES_SERVICE_HOST: '10.0.0.1' }).mode, 'kubeconfig', 'KUBECONFIG wins');
+  const pod = await buildTestApp({ env: { KUBERNETES_SERVICE_HOST: '10.0.0.1' } });
+  const mode = (await pod.app.inject({ url: '/api/v1/fleet/mode', headers: bearer(await pod.token('viewer')) })).json();
+  assert.equal(mode.mode, 'in-cluster');
+  assert.equal(mode.simulated, false);
+});
