@@ -26,12 +26,22 @@ export interface IngestObserver {
   (result: IngestResult, stored: readonly UsageEvent[], commitSeconds: number): void;
 }
 
-async function lookups(db: Db, tenantId: string, subjects: string[]): Promise<{ workspaces: Set<string>; closedUntil: Date | null }> {
+// The end of the closed periods changes once a month. A batch naming no workspace reuses the
+// value read in the last two seconds instead of asking again: the write re-reads it under the
+// close lock and has the batch judged again (with a fresh read) when it moved.
+const CLOSED_UNTIL_MS = 2_000;
+const closedUntilCache = new WeakMap<object, { at: number; until: Date | null }>();
+
+async function lookups(db: Db, tenantId: string, subjects: string[], fresh: boolean): Promise<{ workspaces: Set<string>; closedUntil: Date | null }> {
+  const hit = closedUntilCache.get(db);
+  if (!fresh && subjects.length === 0 && hit && Date.now() - hit.at < CLOSED_UNTIL_MS) return { workspaces: new Set(), closedUntil: hit.until };
+  const at = Date.now();
   const { rows } = await db.query(
     `SELECT (SELECT (max(period)::timestamp + interval '1 month') AT TIME ZONE 'UTC' FROM usage_closed_periods) AS closed_until,
             (SELECT coalesce(array_agg(id::text), '{}') FROM workspaces WHERE tenant_id = $1 AND id = ANY($2::uuid[])) AS workspaces`,
     [tenantId, subjects],
   );
+  closedUntilCache.set(db, { at, until: rows[0].closed_until });
   return { workspaces: new Set(rows[0].workspaces), closedUntil: rows[0].closed_until };
 }
 
@@ -39,19 +49,19 @@ export async function ingestEvents(
   db: Db, tenantId: string, raws: readonly unknown[], opts: { now?: Date; observe?: IngestObserver } = {},
 ): Promise<IngestResult> {
   try {
-    return await ingestOnce(db, tenantId, raws, opts);
+    return await ingestOnce(db, tenantId, raws, opts, false);
   } catch (err) {
     // A month closed while this batch was validated: its events must be judged again.
-    if (err instanceof ClosedPeriodChanged) return ingestOnce(db, tenantId, raws, opts);
+    if (err instanceof ClosedPeriodChanged) return ingestOnce(db, tenantId, raws, opts, true);
     throw err;
   }
 }
 
 async function ingestOnce(
-  db: Db, tenantId: string, raws: readonly unknown[], opts: { now?: Date; observe?: IngestObserver },
+  db: Db, tenantId: string, raws: readonly unknown[], opts: { now?: Date; observe?: IngestObserver }, fresh: boolean,
 ): Promise<IngestResult> {
   const now = opts.now ?? new Date();
-  const [meters, ctx] = await Promise.all([meterMap(db), lookups(db, tenantId, subjectsOf(raws as unknown[]))]);
+  const [meters, ctx] = await Promise.all([meterMap(db), lookups(db, tenantId, subjectsOf(raws as unknown[]), fresh)]);
   const rejections: Rejection[] = [];
   const duplicateIndexes: number[] = [];
   const valid: UsageEvent[] = [];

