@@ -78,7 +78,8 @@ function keyRows(keyed: readonly { key: string; e: UsageEvent }[]): string {
   return out;
 }
 
-async function copyKeys(client: pg.PoolClient, keyed: readonly { key: string; e: UsageEvent }[]): Promise<void> {
+/** COPY of idempotency keys (sorted by key) into usage_event_keys; fails with 23505 on a taken one. */
+export async function copyKeys(client: pg.PoolClient, keyed: readonly { key: string; e: UsageEvent }[]): Promise<void> {
   const stream = client.query(copyFrom('COPY usage_event_keys (key, time) FROM STDIN'));
   await new Promise<void>((ok, fail) => {
     stream.on('error', fail);
