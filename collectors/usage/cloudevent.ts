@@ -35,9 +35,25 @@ export const CloudEvent = Type.Object({
 export type CloudEventT = Static<typeof CloudEvent>;
 
 const EXTENSION_NAME = /^[a-z0-9]{1,20}$/;
-const checker = Compile(CloudEvent);
+// The checker leaves `time` to isRfc3339 below: the generic date-time format check took
+// about a quarter of the validation time of a batch, and the same rule (RFC 3339 with an
+// offset or Z, real calendar days, hours, minutes, seconds) fits in one regex and a few
+// comparisons. The schema above still documents the format.
+const checker = Compile(Type.Object({ ...CloudEvent.properties, time: Type.Optional(Type.String()) }, { additionalProperties: Scalar }));
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/i;
+const DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** An RFC 3339 timestamp with an offset (or Z) naming a real instant; no leap second. */
+export function isRfc3339(s: string): boolean {
+  const m = RFC3339.exec(s);
+  if (!m) return false;
+  const year = +m[1]!, month = +m[2]!, day = +m[3]!;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (month < 1 || month > 12 || day < 1 || day > (month === 2 && leap ? 29 : DAYS[month]!)) return false;
+  if (+m[4]! > 23 || +m[5]! > 59 || +m[6]! > 59) return false;
+  return m[7] === undefined || (+m[7] <= 23 && +m[8]! <= 59);
+}
 
 /** Why `raw` is not a well-formed usage CloudEvent, or undefined when it is. */
 export function envelopeProblem(raw: unknown): { reason: 'malformed' | 'invalid_quantity'; message: string } | undefined {
@@ -56,7 +72,7 @@ export function envelopeProblem(raw: unknown): { reason: 'malformed' | 'invalid_
     if (typeof q !== 'number') return { reason: 'invalid_quantity', message: `data.quantity must be a number, not ${JSON.stringify(q)}` };
   }
   if (checker.Check(raw)) {
-    if (ev.time !== undefined && !RFC3339.test(ev.time as string)) return { reason: 'malformed', message: 'time must be an RFC 3339 timestamp such as 2026-11-28T10:00:00Z' };
+    if (ev.time !== undefined && !isRfc3339(ev.time as string)) return { reason: 'malformed', message: 'time must be an RFC 3339 timestamp such as 2026-11-28T10:00:00Z' };
     return undefined;
   }
   const err = [...checker.Errors(raw)].find((e) => e.keyword !== 'anyOf') ?? [...checker.Errors(raw)][0];
