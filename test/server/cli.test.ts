@@ -1,14 +1,14 @@
 // The `pilothouse` command and `npm start`, as real processes on a fresh data folder.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CLI, startPilothouse } from '../process.ts';
 
 const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '../../server/cli.ts');
 const dataRoot = mkdtempSync(join(tmpdir(), 'pilothouse-cli-'));
 chmodSync(dataRoot, 0o755); // the postgres user must reach its data folder inside
 after(() => rmSync(dataRoot, { recursive: true, force: true }));
@@ -36,24 +36,11 @@ test('token create refuses a role that does not fit the scope, with a message', 
 });
 
 test('while npm start runs, the CLI works against the same database and the server accepts its token', async () => {
-  const server = spawn(process.execPath, [CLI, 'start'], { env: { ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  server.stdout.on('data', (d) => (out += d));
-  server.stderr.on('data', (d) => (out += d));
-  const stopped = new Promise<number | null>((ok) => server.on('exit', (code) => ok(code)));
+  const server = await startPilothouse({ ...env, PORT: '0' });
+  const { base } = server;
+  let stopped: number | null | undefined;
   try {
-    const base = await new Promise<string>((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error(`no ready line in: ${out}`)), 30_000);
-      const check = () => {
-        const m = /ready at (http:\/\/\S+)/.exec(out);
-        if (m?.[1]) {
-          clearTimeout(timer);
-          ok(m[1]);
-        } else setTimeout(check, 50);
-      };
-      check();
-    });
-    assert.match(out, /sign in \(one-time link.*\/auth\/bootstrap\?token=/);
+    assert.match(server.output(), /sign in \(one-time link.*\/auth\/bootstrap\?token=/);
     assert.equal((await fetch(`${base}/readyz`)).status, 200);
     assert.deepEqual(await (await fetch(`${base}/readyz`)).json(), { status: 'ok', db: 'ok' });
     const page = await fetch(`${base}/signin`);
@@ -66,10 +53,10 @@ test('while npm start runs, the CLI works against the same database and the serv
     assert.equal(res.status, 200);
     assert.equal((await res.json()).name, 'Umbrella');
   } finally {
-    server.kill('SIGINT');
+    stopped = await server.stop('SIGINT');
   }
-  assert.equal(await stopped, 0, 'Ctrl-C stops cleanly');
-  assert.match(out, /Pilothouse stopped/);
+  assert.equal(stopped, 0, 'Ctrl-C stops cleanly');
+  assert.match(server.output(), /Pilothouse stopped/);
   // PostgreSQL went down with it: the CLI now starts its own server on the same data.
   const { stdout } = await cli('tenant', 'list');
   assert.match(stdout, /"name":"Umbrella"/);

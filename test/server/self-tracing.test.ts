@@ -2,11 +2,8 @@
 // platform, and does not trace those exports (which would loop).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { createTestDb } from '../helper.ts';
-
-const CLI = join(import.meta.dirname, '../../server/cli.ts');
+import { startPilothouse } from '../process.ts';
 
 test('its own requests arrive as platform spans of service pilothouse, and exporting them is not traced', async () => {
   const { url, pool } = await createTestDb();
@@ -15,23 +12,10 @@ test('its own requests arrive as platform spans of service pilothouse, and expor
     PILOTHOUSE_SELF_TRACING: 'true', OTEL_BSP_SCHEDULE_DELAY: '100',
   };
   delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  const server = spawn(process.execPath, [CLI, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  server.stdout.on('data', (d) => (out += d));
-  server.stderr.on('data', (d) => (out += d));
-  const exited = new Promise((ok) => server.on('exit', ok));
+  const server = await startPilothouse(env);
+  const base = server.base;
+  const out = server.output;
   try {
-    const base = await new Promise<string>((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error(`no ready line in: ${out}`)), 30_000);
-      const check = () => {
-        const m = /ready at (http:\/\/\S+)/.exec(out);
-        if (m?.[1]) {
-          clearTimeout(timer);
-          ok(m[1]);
-        } else setTimeout(check, 50);
-      };
-      check();
-    });
     for (let i = 0; i < 3; i++) assert.equal((await fetch(`${base}/api/v1/me`)).status, 401);
 
     const routeCount = async () => (await pool.query(
@@ -39,7 +23,7 @@ test('its own requests arrive as platform spans of service pilothouse, and expor
     )).rows[0].n as number;
     const deadline = Date.now() + 15_000;
     while ((await routeCount()) < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    assert.equal(await routeCount(), 3, `three server spans for GET /api/v1/me; output: ${out}`);
+    assert.equal(await routeCount(), 3, `three server spans for GET /api/v1/me; output: ${out()}`);
     const rollup = await pool.query(`SELECT requests, errors FROM request_rollups WHERE tenant_id IS NULL AND route = 'GET /api/v1/me'`);
     assert.equal(rollup.rows.reduce((n, r) => n + r.requests, 0), 3);
 
@@ -52,7 +36,6 @@ test('its own requests arrive as platform spans of service pilothouse, and expor
     const ingest = await pool.query(`SELECT count(*)::int AS n FROM spans WHERE route LIKE '%/v1/traces%' OR attributes->>'url.path' = '/v1/traces'`);
     assert.equal(ingest.rows[0].n, 0);
   } finally {
-    server.kill('SIGTERM');
-    await exited;
+    await server.stop();
   }
 });

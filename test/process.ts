@@ -1,0 +1,46 @@
+// `pilothouse start` as a real child process, for tests of the command itself.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+export const CLI = join(import.meta.dirname, '../server/cli.ts');
+
+export interface RunningProcess {
+  /** the URL from the "ready at" line */
+  base: string;
+  /** everything it printed so far, stdout and stderr */
+  output(): string;
+  /** sends `signal` and resolves with the exit code */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startPilothouse(env: NodeJS.ProcessEnv, readyWithinMs = 30_000): Promise<RunningProcess> {
+  const child = spawn(process.execPath, [CLI, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null) child.kill(signal);
+    return exited;
+  };
+  try {
+    const base = await new Promise<string>((ok, fail) => {
+      const timer = setTimeout(() => fail(new Error(`no ready line within ${readyWithinMs} ms in: ${out}`)), readyWithinMs);
+      const check = () => {
+        const m = /ready at (http:\/\/\S+)/.exec(out);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          ok(m[1]);
+        } else if (child.exitCode !== null) {
+          clearTimeout(timer);
+          fail(new Error(`exited with ${child.exitCode} before it was ready: ${out}`));
+        } else setTimeout(check, 50);
+      };
+      check();
+    });
+    return { base, output: () => out, stop };
+  } catch (err) {
+    await stop('SIGKILL');
+    throw err;
+  }
+}
