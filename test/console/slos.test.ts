@@ -5,29 +5,12 @@ import assert from 'node:assert/strict';
 import { skipWithout } from '../tools.ts';
 import { bearer, buildTestApp } from '../helper.ts';
 import { createBootstrapLink } from '../../server/auth/sessions.ts';
+import { requestErrorsSpec } from '../slo/fixtures.ts';
 
 const skip = skipWithout('chromium');
 const MINUTE = 60_000;
 
-const spec = (name: string, service: string, display: string) => `apiVersion: openslo/v1
-kind: SLO
-metadata:
-  name: ${name}
-  displayName: ${display}
-  annotations: {pilothouse.dev/runbook: runbooks/platform-error-rate.md}
-spec:
-  service: platform
-  indicator:
-    metadata: {name: ${name}-errors}
-    spec:
-      ratioMetric:
-        counter: true
-        bad: {metricSource: {metricSourceRef: pilothouse-postgres, spec: {dataset: requests, service: ${service}, outcome: error}}}
-        total: {metricSource: {metricSourceRef: pilothouse-postgres, spec: {dataset: requests, service: ${service}}}}
-  timeWindow: [{duration: 30d, isRolling: true}]
-  budgetingMethod: Occurrences
-  objectives: [{target: 0.999}]
-`;
+const spec = (name: string, service: string, display: string) => requestErrorsSpec(name, service, { displayName: display });
 
 test('the SLO list leads with the burning SLO and warns of low traffic; its page shows objective, SLI, budget, charts, tiers and monthly compliance', { skip }, async () => {
   const { launchBrowser, strictPage } = await import('../browser.ts');

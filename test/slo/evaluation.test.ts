@@ -7,6 +7,7 @@ import { PostgresSource } from '../../slo/sources/postgres.ts';
 import { compileSpecs } from '../../slo/spec/compile.ts';
 import { parseYaml } from '../../slo/spec/load.ts';
 import type { SloDefinition } from '../../slo/spec/types.ts';
+import { requestErrorsSpec } from './fixtures.ts';
 
 const t = await buildTestApp();
 const sre = await t.token('sre');
@@ -14,24 +15,7 @@ const viewer = await t.token('viewer');
 const MINUTE = 60_000;
 const now = () => new Date(Math.floor(Date.now() / MINUTE) * MINUTE);
 
-const spec = (name: string, service: string, target = 0.999) => `apiVersion: openslo/v1
-kind: SLO
-metadata:
-  name: ${name}
-  annotations: {pilothouse.dev/runbook: runbooks/platform-error-rate.md}
-spec:
-  service: platform
-  indicator:
-    metadata: {name: ${name}-errors}
-    spec:
-      ratioMetric:
-        counter: true
-        bad: {metricSource: {metricSourceRef: pilothouse-postgres, spec: {dataset: requests, service: ${service}, outcome: error}}}
-        total: {metricSource: {metricSourceRef: pilothouse-postgres, spec: {dataset: requests, service: ${service}}}}
-  timeWindow: [{duration: 30d, isRolling: true}]
-  budgetingMethod: Occurrences
-  objectives: [{target: ${target}}]
-`;
+const spec = (name: string, service: string, target = 0.999) => requestErrorsSpec(name, service, { target });
 
 /** One rollup row per minute for the last `minutes` minutes. */
 async function rollups(service: string, minutes: number, requests: number, errors: number, route = 'GET /x') {
