@@ -1,0 +1,108 @@
+// The adapter around allocateFleetCost: reads nodes, pods and metrics.k8s.io pod usage, maps
+// namespaces to tenants, and stores one minute's allocation. The Kubernetes read lives here
+// (not in controllers/, which collectors/ may not import) and uses @kubernetes/client-node.
+import * as k8s from '@kubernetes/client-node';
+import type { Pool as PgPool } from 'pg';
+import { withTransaction, type Queryable } from '../../db/pool.ts';
+import { allocateFleetCost, type FleetAllocation, type NodeUsage, type Pool, type WorkloadUsage } from './allocation.ts';
+import { catalogAt, type RatesT } from './catalog.ts';
+import { listCatalogs } from './catalog-store.ts';
+
+/** Karpenter's capacity-type label, which the sandbox fleet also sets. */
+export const CAPACITY_TYPE_LABEL = 'karpenter.sh/capacity-type';
+/** The key allocateFleetCost groups platform/system namespaces under. */
+export const SYSTEM_KEY = 'system';
+const TENANT_NS = /^tenant-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const GB = 1024 ** 3;
+/** each sample covers one minute */
+export const SAMPLE_HOURS = 1 / 60;
+
+export interface FleetSnapshot {
+  nodes: Omit<NodeUsage, 'hours'>[];
+  /** running pods with a node; usage 0 when metrics have no item for the pod yet */
+  pods: { namespace: string; name: string; pool: Pool; cpuRequest: number; memoryRequestGb: number; cpuUsage: number; memoryUsageGb: number }[];
+}
+
+const SUFFIX: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
+/** A Kubernetes quantity ("250m", "512Mi", "123456n") as a number; the client does not export its parser. */
+export function quantity(q: string | undefined): number {
+  if (q === undefined) return 0;
+  const m = /^([0-9.]+(?:e[0-9]+)?)([a-zA-Z]*)$/.exec(q);
+  const f = m ? SUFFIX[m[2]!] : undefined;
+  if (!m || f === undefined) throw new Error(`fleet cost: cannot read the quantity "${q}"`);
+  return Number(m[1]) * f;
+}
+const num = quantity;
+const sum = <T>(xs: readonly T[] | undefined, f: (x: T) => number) => (xs ?? []).reduce((a, x) => a + f(x), 0);
+
+export function tenantOfNamespace(ns: string): string | undefined {
+  return TENANT_NS.exec(ns)?.[1];
+}
+
+export async function readFleet(kc: k8s.KubeConfig): Promise<FleetSnapshot> {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const [nodes, pods, metrics] = await Promise.all([
+    core.listNode(),
+    core.listPodForAllNamespaces({ fieldSelector: 'status.phase=Running' }),
+    custom.listClusterCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods' }) as Promise<{ items: { metadata: { namespace: string; name: string }; containers: { usage: { cpu?: string; memory?: string } }[] }[] }>,
+  ]);
+  const poolOf = new Map<string, Pool>();
+  const outNodes = nodes.items.map((n) => {
+    const pool: Pool = n.metadata?.labels?.[CAPACITY_TYPE_LABEL] === 'spot' ? 'spot' : 'on-demand';
+    poolOf.set(n.metadata!.name!, pool);
+    return { name: n.metadata!.name!, pool, cpu: num(n.status?.capacity?.cpu), memoryGb: num(n.status?.capacity?.memory) / GB };
+  });
+  const usage = new Map(metrics.items.map((m) => [`${m.metadata.namespace}/${m.metadata.name}`, m.containers]));
+  const outPods: FleetSnapshot['pods'] = [];
+  for (const p of pods.items) {
+    const pool = poolOf.get(p.spec?.nodeName ?? '');
+    if (!pool) continue;
+    const namespace = p.metadata!.namespace!;
+    const name = p.metadata!.name!;
+    const used = usage.get(`${namespace}/${name}`);
+    outPods.push({
+      namespace, name, pool,
+      cpuRequest: sum(p.spec?.containers, (c) => num(c.resources?.requests?.cpu)),
+      memoryRequestGb: sum(p.spec?.containers, (c) => num(c.resources?.requests?.memory)) / GB,
+      cpuUsage: sum(used, (c) => num(c.usage.cpu)),
+      memoryUsageGb: sum(used, (c) => num(c.usage.memory)) / GB,
+    });
+  }
+  return { nodes: outNodes, pods: outPods };
+}
+
+/** One minute's allocation: tenants by namespace, everything else under SYSTEM_KEY. */
+export function allocateSample(snap: FleetSnapshot, rates: RatesT): FleetAllocation {
+  const nodes = snap.nodes.map((n) => ({ ...n, hours: SAMPLE_HOURS }));
+  const workloads: WorkloadUsage[] = snap.pods.map((p) => ({ ...p, tenantId: tenantOfNamespace(p.namespace) ?? SYSTEM_KEY, hours: SAMPLE_HOURS }));
+  return allocateFleetCost(nodes, workloads, rates);
+}
+
+/** Replaces the rows of `minute`: a rerun or a second replica never double counts it. */
+export async function storeSample(db: PgPool, minute: Date, a: FleetAllocation): Promise<void> {
+  const m = new Date(Math.floor(minute.getTime() / 60_000) * 60_000);
+  const rows: [string, string | null, { cpu: string; memory: string; total: string }][] = [
+    ...a.tenants.map((t) => [t.tenantId === SYSTEM_KEY ? 'system' : 'tenant', t.tenantId === SYSTEM_KEY ? null : t.tenantId, t] as [string, string | null, typeof t]),
+    ['idle', null, a.idle],
+    ['overcommit', null, a.overcommit],
+  ];
+  await withTransaction(db, async (c: Queryable) => {
+    await c.query(`SELECT pg_advisory_xact_lock(hashtext('fleet_cost_samples'))`);
+    await c.query('DELETE FROM fleet_cost_samples WHERE sample_minute = $1', [m]);
+    await c.query(
+      `INSERT INTO fleet_cost_samples (sample_minute, line, tenant_id, cpu, memory, total)
+       SELECT $1, * FROM unnest($2::text[], $3::uuid[], $4::numeric[], $5::numeric[], $6::numeric[])`,
+      [m, rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2].cpu), rows.map((r) => r[2].memory), rows.map((r) => r[2].total)],
+    );
+  });
+}
+
+/** One collection: the catalogue's infrastructure rates in force now, the fleet, the store. */
+export async function collectFleetCost(db: PgPool, kc: k8s.KubeConfig, now = new Date()): Promise<FleetAllocation> {
+  const stored = catalogAt((await listCatalogs(db)).map((c) => ({ ...c.document, effectiveFrom: c.effectiveFrom.toISOString() })), now);
+  if (!stored?.rates) throw new Error('fleet cost: the price catalogue in force has no infrastructure rates (rates.cpuHour, rates.gbHour)');
+  const allocation = allocateSample(await readFleet(kc), stored.rates);
+  await storeSample(db, now, allocation);
+  return allocation;
+}
