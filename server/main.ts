@@ -6,6 +6,7 @@ import { createBootstrapLink } from './auth/sessions.ts';
 import { loadPrices, startUsageJobs } from '../collectors/usage/jobs.ts';
 import { kubeOptionsOf, type ClusterAccess } from './cluster.ts';
 import { startControllers } from '../controllers/index.ts';
+import { startFleetCostJob } from '../collectors/cost/fleet-jobs.ts';
 import { demoWanted, startDemo } from './demo.ts';
 
 export interface Running {
@@ -40,6 +41,7 @@ export async function startServer(config: Config, print: (line: string) => void 
   }
   const usageJobs = startUsageJobs(db.pool, { graceDays: config.USAGE_CLOSE_GRACE_DAYS }, app.log);
   const kube = kubeOptionsOf(app.cluster);
+  const fleetCostJob = kube ? startFleetCostJob(db.pool, kube, app.log) : undefined;
   const controllers = config.PILOTHOUSE_CONTROLLERS === 'off' ? undefined : await startControllers({
     db: db.pool, registry: app.metrics, kube, dryRun: config.PILOTHOUSE_CONTROLLERS_DRY_RUN,
     lease: kube ? config.PILOTHOUSE_LEASE : 'postgres',
@@ -75,6 +77,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     localUrl: bound.origin,
     cluster: app.cluster,
     stop: () => (stopping ??= (async () => {
+      fleetCostJob?.stop();
       await controllers?.stop();
       await demo?.stop();
       usageJobs.stop();

@@ -17,5 +17,6 @@ import controllers from './controllers.ts';
 import quota from './quota.ts';
 import fleetMode from './fleet-mode.ts';
 import slo from './slo.ts';
+import fleetCosts from './fleet-costs.ts';
 
-export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, usageEvents, usage, pricing, otlp, faro, frontend, traces, controllers, quota, fleetMode, slo];
+export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, usageEvents, usage, pricing, otlp, faro, frontend, traces, controllers, quota, fleetMode, slo, fleetCosts];

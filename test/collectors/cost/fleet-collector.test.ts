@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { Decimal } from 'decimal.js';
 import { startSandbox, TEST_TIMINGS, type NodePoolSpec, type RunningSandbox } from '../../../sandbox/index.ts';
-import { buildTestApp, type TestApp } from '../../helper.ts';
+import { bearer, buildTestApp, type TestApp } from '../../helper.ts';
 import { loadCatalogFile, listCatalogs } from '../../../collectors/cost/catalog-store.ts';
 import { allocateSample, collectFleetCost, readFleet, SAMPLE_HOURS, storeSample, type FleetSnapshot } from '../../../collectors/cost/fleet-collector.ts';
 import type { RatesT } from '../../../collectors/cost/catalog.ts';
@@ -44,9 +44,15 @@ before(async () => {
       spec: { containers: [{ name: 'agent', image: 'openhands', resources: { requests: { cpu, memory: '1Gi' } } }] },
     } });
   }
+  // a pod outside any tenant namespace is the platform's, billed to the system line
+  await core.createNamespace({ body: { metadata: { name: 'pilothouse-system' } } });
+  await core.createNamespacedPod({ namespace: 'pilothouse-system', body: {
+    metadata: { name: 'collector' },
+    spec: { containers: [{ name: 'collector', image: 'pilothouse', resources: { requests: { cpu: '250m', memory: '512Mi' } } }] },
+  } });
   await eventually('both tenant pods running with metrics', async () => {
     const snap = await readFleet(sb.kubeConfig());
-    return tenants.every((id) => snap.pods.some((p) => p.namespace === `tenant-${id}` && p.cpuUsage > 0));
+    return [...tenants.map((id) => `tenant-${id}`), 'pilothouse-system'].every((ns) => snap.pods.some((p) => p.namespace === ns && p.cpuUsage > 0));
   });
 });
 after(() => sb.close());
@@ -73,6 +79,7 @@ test('each tenant is charged max(request, usage) × rate × one minute, and idle
   const snap = await readFleet(sb.kubeConfig());
   await storeSample(t.db, minute, allocateSample(snap, rates));
   const rows = await rowsOf(minute);
+  assert.ok(rows.some((r) => r.line === 'system'), 'a system line for the pilothouse-system pod');
   for (const id of tenants) {
     const row = rows.find((r) => r.tenant_id === id);
     assert.ok(row, `a line for tenant ${id}`);
@@ -92,4 +99,42 @@ test('collecting the same minute twice replaces its rows instead of adding to th
   const stored = rows.reduce((s, r) => s.add(r.total), new Decimal(0));
   const expected = second.tenants.reduce((s, l) => s.add(l.total), new Decimal(second.idle.total)).add(second.overcommit.total);
   assert.equal(stored.toString(), expected.toString());
+});
+
+const window = 'from=2026-11-28T10:00:00Z&to=2026-11-28T11:00:00Z';
+
+test('the fleet costs route lists every tenant\'s line with idle and system, and totals that add up', async () => {
+  const res = await t.app.inject({ url: `/api/v1/fleet/costs?${window}`, headers: bearer(await t.token('viewer')) });
+  assert.equal(res.statusCode, 200, res.body);
+  const body = res.json() as { totals: { line: string; tenantId: string | null; total: string }[]; total: string };
+  for (const id of tenants) assert.ok(body.totals.some((l) => l.line === 'tenant' && l.tenantId === id));
+  assert.ok(body.totals.some((l) => l.line === 'idle'));
+  assert.ok(body.totals.some((l) => l.line === 'system'));
+  assert.equal(body.totals.reduce((s, l) => s.add(l.total), new Decimal(0)).toString(), new Decimal(body.total).toString());
+});
+
+test('a tenant\'s fleet costs hold only its own line, never idle or another tenant\'s', async () => {
+  const [mine] = tenants;
+  const res = await t.app.inject({ url: `/api/v1/tenants/${mine}/fleet-costs?${window}`, headers: bearer(await t.token('member', mine!)) });
+  assert.equal(res.statusCode, 200, res.body);
+  const body = res.json() as { hours: { line: string; tenantId: string }[]; totals: { line: string; tenantId: string }[] };
+  assert.ok(body.hours.length > 0);
+  for (const l of [...body.hours, ...body.totals]) assert.deepEqual([l.line, l.tenantId], ['tenant', mine]);
+});
+
+test('another tenant\'s fleet costs are a 404', async () => {
+  const [mine, theirs] = tenants;
+  const res = await t.app.inject({ url: `/api/v1/tenants/${theirs}/fleet-costs?${window}`, headers: bearer(await t.token('owner', mine!)) });
+  assert.equal(res.statusCode, 404);
+});
+
+test('a window whose end is not after its start is a 400 that says so', async () => {
+  const res = await t.app.inject({ url: '/api/v1/fleet/costs?from=2026-11-28T11:00:00Z&to=2026-11-28T10:00:00Z', headers: bearer(await t.token('viewer')) });
+  assert.equal(res.statusCode, 400);
+  assert.match(res.json().message, /`from` must be before `to`/);
+});
+
+test('the platform fleet costs need fleet:read: a tenant token is refused', async () => {
+  const res = await t.app.inject({ url: `/api/v1/fleet/costs?${window}`, headers: bearer(await t.token('owner', tenants[0]!)) });
+  assert.equal(res.statusCode, 403);
 });
