@@ -7,6 +7,7 @@ import { withTransaction, type Queryable } from '../../db/pool.ts';
 import { allocateFleetCost, type FleetAllocation, type NodeUsage, type Pool, type WorkloadUsage } from './allocation.ts';
 import { catalogAt, type RatesT } from './catalog.ts';
 import { listCatalogs } from './catalog-store.ts';
+import { parseQuantity } from '../../tenancy/quantity.ts';
 
 /** Karpenter's capacity-type label, which the sandbox fleet also sets. */
 export const CAPACITY_TYPE_LABEL = 'karpenter.sh/capacity-type';
@@ -23,14 +24,12 @@ export interface FleetSnapshot {
   pods: { namespace: string; name: string; pool: Pool; cpuRequest: number; memoryRequestGb: number; cpuUsage: number; memoryUsageGb: number }[];
 }
 
-const SUFFIX: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
-/** A Kubernetes quantity ("250m", "512Mi", "123456n") as a number; the client does not export its parser. */
+/** A Kubernetes quantity as a number (0 when absent); a malformed one stops the sample. */
 export function quantity(q: string | undefined): number {
   if (q === undefined) return 0;
-  const m = /^([0-9.]+(?:e[0-9]+)?)([a-zA-Z]*)$/.exec(q);
-  const f = m ? SUFFIX[m[2]!] : undefined;
-  if (!m || f === undefined) throw new Error(`fleet cost: cannot read the quantity "${q}"`);
-  return Number(m[1]) * f;
+  const v = parseQuantity(q);
+  if (v === undefined) throw new Error(`fleet cost: cannot read the quantity "${q}"`);
+  return v;
 }
 const num = quantity;
 const sum = <T>(xs: readonly T[] | undefined, f: (x: T) => number) => (xs ?? []).reduce((a, x) => a + f(x), 0);
