@@ -24,7 +24,22 @@ function checksums(): Map<string, string> {
   );
 }
 
+// Replicas verify together after the runner has released its lock, and CREATE TABLE IF NOT
+// EXISTS is not safe against a concurrent twin (the second fails on the row type), so the
+// check runs in one transaction under its own advisory lock.
 async function verifyChecksums(client: pg.Client): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('pilothouse.schema_migration_checksums'))`);
+    await recordAndCompare(client);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  }
+}
+
+async function recordAndCompare(client: pg.Client): Promise<void> {
   await client.query(`CREATE TABLE IF NOT EXISTS schema_migration_checksums (name text PRIMARY KEY, sha256 text NOT NULL)`);
   const files = checksums();
   const { rows } = await client.query(`SELECT m.name, c.sha256 FROM schema_migrations m LEFT JOIN schema_migration_checksums c USING (name)`);

@@ -16,16 +16,27 @@ async function emptyDatabase(): Promise<string> {
   return withDatabase(server, name);
 }
 
-test('two replicas migrating an empty database together apply each migration once', async () => {
+test('four replicas migrating an empty database together apply each migration once', async () => {
   const url = await emptyDatabase();
-  const [a, b] = await Promise.all([migrate(url), migrate(url)]);
+  const results = await Promise.all([migrate(url), migrate(url), migrate(url), migrate(url)]);
   const files = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).map((f) => f.replace(/\.sql$/, '')).sort();
-  assert.deepEqual([...a.applied, ...b.applied].sort(), files);
+  assert.deepEqual(results.flatMap((r) => r.applied).sort(), files);
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   const { rows } = await c.query(`SELECT name FROM schema_migrations ORDER BY name`);
   await c.end();
   assert.deepEqual(rows.map((r) => r.name), files);
+});
+
+test('replicas starting together on a database migrated before checksums were recorded all start', async () => {
+  const url = await emptyDatabase();
+  await migrate(url);
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  await c.query(`DROP TABLE schema_migration_checksums`);
+  await c.end();
+  const results = await Promise.all(Array.from({ length: 6 }, () => migrate(url)));
+  assert.deepEqual(results.flatMap((r) => r.applied), []);
 });
 
 test('migrating an up-to-date database applies nothing', async () => {
