@@ -11,10 +11,12 @@ import type { Controller } from './runtime/types.ts';
 import { createLifecycleController, LIFECYCLE } from './workspaces/lifecycle.ts';
 import { createReaperController, REAPER } from './reaper/reaper.ts';
 import { createQuotaController, QUOTA_ENFORCER } from './quota/enforcer.ts';
+import { AUTOSCALER, createAutoscalerController } from './autoscaler/autoscaler.ts';
+import type { HeadroomSettings } from './autoscaler/decide.ts';
 
 export const LEASE_NAME = 'pilothouse-controllers';
 export const DEFAULT_LEASE_TTL_MS = 15_000;
-export const CONTROLLER_NAMES = [LIFECYCLE, REAPER, QUOTA_ENFORCER] as const;
+export const CONTROLLER_NAMES = [LIFECYCLE, REAPER, QUOTA_ENFORCER, AUTOSCALER] as const;
 
 export interface ControllersOptions {
   db: Db;
@@ -32,15 +34,17 @@ export interface ControllersOptions {
   schedules?: Partial<Record<string, string>>;
   rates?: Record<string, BucketConfig>;
   startTimeoutMs?: number;
+  headroom?: Partial<HeadroomSettings>;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   beforeApply?: (controller: string, index: number) => Promise<void> | void;
 }
 
-export function createControllers(o: Pick<ControllersOptions, 'registry' | 'schedules' | 'startTimeoutMs'> = {}): Controller<any, any>[] {
+export function createControllers(o: Pick<ControllersOptions, 'registry' | 'schedules' | 'startTimeoutMs' | 'headroom'> = {}): Controller<any, any>[] {
   return [
     createLifecycleController({ registry: o.registry, schedule: o.schedules?.[LIFECYCLE], startTimeoutMs: o.startTimeoutMs }),
     createReaperController({ schedule: o.schedules?.[REAPER] }),
     createQuotaController({ registry: o.registry, schedule: o.schedules?.[QUOTA_ENFORCER] }),
+    createAutoscalerController({ schedule: o.schedules?.[AUTOSCALER], settings: o.headroom }),
   ];
 }
 

@@ -81,6 +81,7 @@ export class Kube {
   readonly apps: k8s.AppsV1Api;
   readonly policy: k8s.PolicyV1Api;
   readonly coordination: k8s.CoordinationV1Api;
+  readonly scheduling: k8s.SchedulingV1Api;
   readonly server: string;
   private readonly opts: Required<Pick<KubeOptions, 'timeoutMs' | 'retries' | 'minBackoffMs' | 'maxBackoffMs'>> & KubeOptions;
 
@@ -107,6 +108,7 @@ export class Kube {
     this.apps = new k8s.AppsV1Api(configuration);
     this.policy = new k8s.PolicyV1Api(configuration);
     this.coordination = new k8s.CoordinationV1Api(configuration);
+    this.scheduling = new k8s.SchedulingV1Api(configuration);
   }
 
   /** Runs one API call, retrying server failures and timeouts with backoff. */

@@ -11,7 +11,7 @@ export const MANAGER = 'pilothouse';
 export const EPOCH_ANNOTATION = 'pilothouse.io/fencing-epoch';
 export const MAX_CONFLICT_RETRIES = 5;
 
-export type KindName = 'Namespace' | 'Deployment' | 'Service' | 'PersistentVolumeClaim' | 'PodDisruptionBudget' | 'ResourceQuota' | 'Pod';
+export type KindName = 'Namespace' | 'Deployment' | 'Service' | 'PersistentVolumeClaim' | 'PodDisruptionBudget' | 'ResourceQuota' | 'Pod' | 'PriorityClass';
 
 export interface KObject {
   apiVersion?: string;
@@ -74,6 +74,13 @@ const KINDS: Record<KindName, KindOps> = {
     remove: (k, namespace, name, body) => k.core.deleteNamespacedResourceQuota({ namespace, name, body }),
     list: (k, labelSelector) => k.core.listResourceQuotaForAllNamespaces({ labelSelector }),
   },
+  PriorityClass: {
+    read: (k, _ns, name) => k.scheduling.readPriorityClass({ name }),
+    create: (k, _ns, body) => k.scheduling.createPriorityClass({ body: body as k8s.V1PriorityClass }),
+    replace: (k, _ns, name, body) => k.scheduling.replacePriorityClass({ name, body: body as k8s.V1PriorityClass }),
+    remove: (k, _ns, name, body) => k.scheduling.deletePriorityClass({ name, body }),
+    list: (k, labelSelector) => k.scheduling.listPriorityClass({ labelSelector }),
+  },
   Pod: {
     read: (k, namespace, name) => k.core.readNamespacedPod({ namespace, name }),
     create: unsupported('creating pods'),
@@ -83,7 +90,8 @@ const KINDS: Record<KindName, KindOps> = {
   },
 };
 
-const ref = (kind: KindName, ns: string, name: string) => (kind === 'Namespace' ? `Namespace/${name}` : `${kind} ${ns}/${name}`);
+const CLUSTER_SCOPED: readonly KindName[] = ['Namespace', 'PriorityClass'];
+const ref = (kind: KindName, ns: string, name: string) => (CLUSTER_SCOPED.includes(kind) ? `${kind}/${name}` : `${kind} ${ns}/${name}`);
 
 function epochOf(obj: KObject): number {
   const v = Number(obj.metadata?.annotations?.[EPOCH_ANNOTATION]);

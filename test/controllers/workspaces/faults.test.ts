@@ -14,7 +14,7 @@ const kube = cluster.kube();
 const EVERY_SECOND = '* * * * * *';
 const runtime = buildRuntime({
   db: t.db, kube: cluster.kube({ timeoutMs: 400, retries: 3 }), holder: 'faults-test', leaseTtlMs: 5_000,
-  schedules: { 'workspace-lifecycle': EVERY_SECOND, 'idle-reaper': '0 0 0 1 1 *', 'quota-enforcer': '0 0 0 1 1 *' },
+  schedules: { 'workspace-lifecycle': EVERY_SECOND, 'idle-reaper': '0 0 0 1 1 *', 'quota-enforcer': '0 0 0 1 1 *', 'headroom-autoscaler': '0 0 0 1 1 *' },
 });
 await runtime.start();
 test.after(() => runtime.stop());

@@ -1,0 +1,82 @@
+// The headroom autoscaler controller: observes recent workspace starts with each tenant's
+// quota and use, and the placeholder Deployments; decides with decideAutoscaler; applies by
+// creating the namespace and PriorityClass once and scaling each placeholder Deployment
+// through the fenced object layer (a 409 re-reads; an older epoch never writes).
+import { parseQuota } from '../../tenancy/quotas.ts';
+import { createObject, listObjects, readObject, updateObject } from '../kube/objects.ts';
+import type { Controller } from '../runtime/types.ts';
+import { gaugeUsage, meterQueries, meterUsage } from '../quota/usage.ts';
+import {
+  DEFAULT_HEADROOM, HEADROOM_NAMESPACE, HEADROOM_PRIORITY_CLASS, decideAutoscaler, headroomName,
+  type AutoscalerAction, type AutoscalerObservation, type HeadroomSettings, type PoolName, type Start, type TenantDemand,
+} from './decide.ts';
+import {
+  HEADROOM_SELECTOR, NODE_POOL_LABEL, REGION_LABEL,
+  headroomDeploymentManifest, headroomNamespaceManifest, headroomPriorityClassManifest,
+} from './manifests.ts';
+
+export const AUTOSCALER = 'headroom-autoscaler';
+
+export function createAutoscalerController(opts: { schedule?: string; settings?: Partial<HeadroomSettings> } = {}): Controller<AutoscalerObservation, AutoscalerAction> {
+  const settings: HeadroomSettings = { ...DEFAULT_HEADROOM, ...opts.settings };
+  return {
+    name: AUTOSCALER,
+    description: `Keeps warm headroom per region and node pool: low-priority placeholder pods sized for the busiest ${settings.leadTimeMinutes}-min window of workspace starts in the last ${settings.lookbackMinutes} min, never planning past a tenant's remaining quota`,
+    schedule: opts.schedule ?? '*/30 * * * * *',
+    needsKube: true,
+    rate: { perMinute: 30, burst: 10 },
+    async observe(ctx) {
+      const kube = ctx.kube!;
+      const since = new Date(ctx.now.getTime() - settings.lookbackMinutes * 60_000);
+      // A start is a creation (→ pending) or a resume (paused or error → starting).
+      const { rows: starts } = await ctx.db.query(
+        `SELECT t.tenant_id, t.at, w.region, w.node_pool, w.resource_factor
+           FROM workspace_transitions t JOIN workspaces w ON w.id = t.workspace_id
+          WHERE t.at >= $1 AND t.at <= $2
+            AND (t.to_state = 'pending' OR (t.to_state = 'starting' AND t.from_state IN ('paused', 'error')))`,
+        [since, ctx.now],
+      );
+      const byTenant = new Map<string, Start[]>();
+      for (const r of starts) {
+        byTenant.set(r.tenant_id, [...(byTenant.get(r.tenant_id) ?? []), { at: r.at, region: r.region, pool: r.node_pool, resourceFactor: r.resource_factor }]);
+      }
+      const ids = [...byTenant.keys()];
+      const { rows: tenants } = await ctx.db.query(`SELECT id, resource_quota, budget_reset_day FROM tenants WHERE id = ANY($1::uuid[])`, [ids]);
+      const views = tenants.map((t) => ({ id: t.id as string, quota: parseQuota(t.resource_quota), resetDay: t.budget_reset_day as number }));
+      const [gauges, meters, deployments, namespace, priorityClass] = await Promise.all([
+        gaugeUsage(ctx.db, ids),
+        meterUsage(ctx.db, views.flatMap((v) => meterQueries(v.id, v.quota, v.resetDay, ctx.now))),
+        listObjects(kube, 'Deployment', HEADROOM_SELECTOR),
+        readObject(kube, 'Namespace', '', HEADROOM_NAMESPACE),
+        readObject(kube, 'PriorityClass', '', HEADROOM_PRIORITY_CLASS),
+      ]);
+      const demand: TenantDemand[] = views.map((v) => ({
+        tenantId: v.id, starts: byTenant.get(v.id) ?? [], quota: v.quota,
+        used: { ...gauges.get(v.id), ...meters.get(v.id) },
+      }));
+      const pools = deployments
+        .filter((d) => d.metadata?.namespace === HEADROOM_NAMESPACE)
+        .map((d) => ({ region: d.metadata!.labels![REGION_LABEL]!, pool: d.metadata!.labels![NODE_POOL_LABEL] as PoolName, replicas: d.spec?.replicas ?? 0 }))
+        .filter((p) => p.region && (p.pool === 'on-demand' || p.pool === 'spot'));
+      return { now: ctx.now, settings, tenants: demand, pools, namespaceReady: Boolean(namespace), priorityClassReady: Boolean(priorityClass) };
+    },
+    decide: decideAutoscaler,
+    async apply(a, ctx) {
+      const kube = ctx.kube!;
+      switch (a.kind) {
+        case 'namespace': return createObject(kube, 'Namespace', headroomNamespaceManifest(), ctx.epoch);
+        case 'priority-class': return createObject(kube, 'PriorityClass', headroomPriorityClassManifest(), ctx.epoch);
+        case 'scale': {
+          const name = headroomName(a.region, a.pool);
+          const updated = await updateObject(kube, 'Deployment', HEADROOM_NAMESPACE, name, ctx.epoch, (d) => {
+            if (d.spec?.replicas === a.to) return null;
+            d.spec = { ...d.spec, replicas: a.to };
+            return d;
+          });
+          if (!updated.gone) return { ...updated, replicas: a.to };
+          return { ...(await createObject(kube, 'Deployment', headroomDeploymentManifest(a.region, a.pool, a.to), ctx.epoch)), replicas: a.to };
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,221 @@
+// The headroom autoscaler, decided. Sandboxes start warm when a node already has room for
+// them, so the autoscaler keeps low-priority placeholder pods (the cluster autoscaler's
+// over-provisioning pattern) in each region and node pool: a starting workspace preempts a
+// placeholder at once, and the evicted placeholder, now unschedulable, makes the cluster
+// autoscaler add the next node before the next start needs it.
+//
+// How much headroom: for every tenant, the busiest `leadTime` window of workspace starts
+// over the last `lookback` (the starts that may arrive while a node is provisioned), in
+// units of the base sandbox size. A tenant's forecast is then cut to what its quota still
+// admits, so no capacity is bought for starts that admission would refuse. Taking the peak
+// of a trailing hour also stabilises scale-down: headroom falls only when a busy window
+// leaves the lookback, never on one quiet minute.
+import { workspaceSize } from '../../tenancy/workspace-sizes.ts';
+import { METER_RESOURCES, type Amounts, type Quota } from '../../tenancy/quotas.ts';
+import type { Decision } from '../runtime/types.ts';
+
+export type PoolName = 'on-demand' | 'spot';
+
+export interface HeadroomSettings {
+  /** how long a new node takes to be ready: the window whose starts headroom must absorb */
+  leadTimeMinutes: number;
+  /** how far back the busiest window is looked for */
+  lookbackMinutes: number;
+  /** placeholder pods per region and pool, at least and at most */
+  minPerPool: number;
+  maxPerPool: number;
+}
+
+export const DEFAULT_HEADROOM: HeadroomSettings = { leadTimeMinutes: 5, lookbackMinutes: 60, minPerPool: 0, maxPerPool: 40 };
+
+export interface Start {
+  at: Date;
+  region: string;
+  pool: PoolName;
+  resourceFactor: number;
+}
+
+export interface TenantDemand {
+  tenantId: string;
+  /** workspace creations and resumes within the lookback */
+  starts: Start[];
+  quota: Quota;
+  used: Amounts;
+}
+
+export interface PoolState {
+  region: string;
+  pool: PoolName;
+  /** the placeholder Deployment's replicas, or null when it does not exist */
+  replicas: number | null;
+}
+
+export interface AutoscalerObservation {
+  now: Date;
+  settings: HeadroomSettings;
+  tenants: TenantDemand[];
+  pools: PoolState[];
+  /** the placeholders' namespace and PriorityClass exist */
+  namespaceReady: boolean;
+  priorityClassReady: boolean;
+}
+
+export type AutoscalerAction =
+  | { kind: 'namespace' }
+  | { kind: 'priority-class' }
+  | { kind: 'scale'; region: string; pool: PoolName; from: number | null; to: number };
+
+export interface TenantPlan {
+  tenantId: string;
+  /** base-size units of the busiest window, by `region/pool` */
+  forecast: Record<string, number>;
+  /** what the quota admits of it */
+  planned: Record<string, number>;
+  /** why the plan is below the forecast, when it is */
+  cappedBy?: string;
+}
+
+const poolKey = (region: string, pool: string) => `${region}/${pool}`;
+
+/**
+ * The starts of the busiest `leadTime` window in the lookback, per region and pool. Windows
+ * are aligned to `now`, so the same history always gives the same answer.
+ */
+export function peakWindows(starts: readonly Start[], now: Date, s: HeadroomSettings): Map<string, Start[]> {
+  const lead = s.leadTimeMinutes * 60_000;
+  const since = now.getTime() - s.lookbackMinutes * 60_000;
+  const windows = new Map<string, Map<number, Start[]>>();
+  for (const st of starts) {
+    const t = st.at.getTime();
+    if (t < since || t > now.getTime()) continue;
+    const k = poolKey(st.region, st.pool);
+    const w = Math.floor((now.getTime() - t) / lead);
+    const byWindow = windows.get(k) ?? new Map<number, Start[]>();
+    byWindow.set(w, [...(byWindow.get(w) ?? []), st]);
+    windows.set(k, byWindow);
+  }
+  const out = new Map<string, Start[]>();
+  for (const [k, byWindow] of windows) {
+    let best: Start[] = [];
+    let bestUnits = 0;
+    // Ties go to the most recent window (the smallest index).
+    for (const w of [...byWindow.keys()].sort((a, b) => a - b)) {
+      const list = byWindow.get(w)!;
+      const units = list.reduce((n, x) => n + x.resourceFactor, 0);
+      if (units > bestUnits) { best = list; bestUnits = units; }
+    }
+    out.set(k, best);
+  }
+  return out;
+}
+
+/**
+ * Which of a tenant's forecast starts its quota admits: the smallest first, each while
+ * `used + planned + start ≤ hard` holds for running workspaces, CPU and memory, as
+ * admission checks it. A tenant already past a hard meter limit (tokens, cost, API calls)
+ * is refused every start, so it plans none.
+ */
+export function admittedStarts(starts: readonly Start[], quota: Quota, used: Amounts): { admitted: Start[]; cappedBy?: string } {
+  for (const m of METER_RESOURCES) {
+    const hard = quota.hard[m];
+    if (hard !== undefined && (used[m] ?? 0) > hard) return { admitted: [], cappedBy: `${m} past its hard limit` };
+  }
+  const room = {
+    'count/workspaces': (quota.hard['count/workspaces'] ?? Infinity) - (used['count/workspaces'] ?? 0),
+    'requests.cpu': (quota.hard['requests.cpu'] ?? Infinity) - (used['requests.cpu'] ?? 0),
+    'requests.memory': (quota.hard['requests.memory'] ?? Infinity) - (used['requests.memory'] ?? 0),
+  };
+  const admitted: Start[] = [];
+  let cappedBy: string | undefined;
+  const ordered = [...starts].sort((a, b) => a.resourceFactor - b.resourceFactor || a.at.getTime() - b.at.getTime());
+  for (const st of ordered) {
+    const size = workspaceSize(st.resourceFactor);
+    const need = { 'count/workspaces': 1, 'requests.cpu': size.cpuCores, 'requests.memory': size.memoryBytes };
+    const short = (Object.keys(need) as (keyof typeof need)[]).find((r) => need[r] > room[r] + 1e-9);
+    if (short) { cappedBy ??= `quota ${short}`; continue; }
+    for (const r of Object.keys(need) as (keyof typeof need)[]) room[r] -= need[r];
+    admitted.push(st);
+  }
+  return { admitted, cappedBy };
+}
+
+export function planTenant(t: TenantDemand, now: Date, s: HeadroomSettings): TenantPlan {
+  const peaks = peakWindows(t.starts, now, s);
+  const forecast: Record<string, number> = {};
+  const all: Start[] = [];
+  for (const [k, list] of peaks) {
+    forecast[k] = list.reduce((n, x) => n + x.resourceFactor, 0);
+    all.push(...list);
+  }
+  const { admitted, cappedBy } = admittedStarts(all, t.quota, t.used);
+  const planned: Record<string, number> = {};
+  for (const st of admitted) {
+    const k = poolKey(st.region, st.pool);
+    planned[k] = (planned[k] ?? 0) + st.resourceFactor;
+  }
+  return { tenantId: t.tenantId, forecast, planned, ...(cappedBy ? { cappedBy } : {}) };
+}
+
+export function decideAutoscaler(o: AutoscalerObservation): Decision<AutoscalerAction>[] {
+  const s = o.settings;
+  const plans = o.tenants.map((t) => planTenant(t, o.now, s)).filter((p) => Object.keys(p.forecast).length > 0);
+  const desired = new Map<string, { region: string; pool: PoolName; units: number; tenants: TenantPlan[] }>();
+  for (const p of o.pools) desired.set(poolKey(p.region, p.pool), { region: p.region, pool: p.pool, units: 0, tenants: [] });
+  for (const plan of plans) {
+    for (const k of Object.keys(plan.forecast)) {
+      const [region, pool] = k.split('/') as [string, PoolName];
+      const d = desired.get(k) ?? { region, pool, units: 0, tenants: [] };
+      d.units += plan.planned[k] ?? 0;
+      d.tenants.push(plan);
+      desired.set(k, d);
+    }
+  }
+  const current = new Map(o.pools.map((p) => [poolKey(p.region, p.pool), p.replicas]));
+  const out: Decision<AutoscalerAction>[] = [];
+  const scales: Decision<AutoscalerAction>[] = [];
+  for (const [k, d] of [...desired].sort(([a], [b]) => a.localeCompare(b))) {
+    const want = Math.min(s.maxPerPool, Math.max(s.minPerPool, d.units));
+    const have = current.get(k) ?? null;
+    if (have === want || (have === null && want === 0)) continue;
+    const capped = d.tenants.filter((t) => t.cappedBy && (t.planned[k] ?? 0) < t.forecast[k]!);
+    const forecast = d.tenants.reduce((n, t) => n + t.forecast[k]!, 0);
+    const why = [
+      d.tenants.length
+        ? `busiest ${s.leadTimeMinutes}-min window of the last ${s.lookbackMinutes} min needs ${forecast} sandbox unit(s) across ${d.tenants.length} tenant(s)`
+        : `no workspace starts in the last ${s.lookbackMinutes} min`,
+      ...(capped.length ? [`${capped.length} tenant(s) capped to their remaining quota (${[...new Set(capped.map((t) => t.cappedBy))].join(', ')}): ${d.units} planned`] : []),
+      ...(want !== d.units ? [`held within ${s.minPerPool}..${s.maxPerPool} per pool`] : []),
+    ].join('; ');
+    scales.push({
+      target: { kind: 'Deployment', name: `${HEADROOM_NAMESPACE}/${headroomName(d.region, d.pool)}` },
+      decision: `headroom ${k} ${have ?? 'none'}→${want}`,
+      reason: why,
+      inputs: {
+        region: d.region, pool: d.pool, replicas: have, desired: want, settings: s,
+        tenants: d.tenants.map((t) => ({ tenantId: t.tenantId, forecast: t.forecast[k], planned: t.planned[k] ?? 0, ...(t.cappedBy ? { cappedBy: t.cappedBy } : {}) })),
+      },
+      action: { kind: 'scale', region: d.region, pool: d.pool, from: have, to: want },
+    });
+  }
+  const needsObjects = scales.some((d) => d.action.kind === 'scale' && d.action.to > 0);
+  if (needsObjects && !o.namespaceReady) {
+    out.push({ target: { kind: 'Namespace', name: HEADROOM_NAMESPACE }, decision: `create namespace ${HEADROOM_NAMESPACE}`, reason: 'headroom placeholders live there', inputs: {}, action: { kind: 'namespace' } });
+  }
+  if (needsObjects && !o.priorityClassReady) {
+    out.push({
+      target: { kind: 'PriorityClass', name: HEADROOM_PRIORITY_CLASS }, decision: `create PriorityClass ${HEADROOM_PRIORITY_CLASS}`,
+      reason: `placeholders run at priority ${HEADROOM_PRIORITY} so that any workspace preempts them`, inputs: {}, action: { kind: 'priority-class' },
+    });
+  }
+  return [...out, ...scales];
+}
+
+export const HEADROOM_NAMESPACE = 'pilothouse-system';
+export const HEADROOM_PRIORITY_CLASS = 'pilothouse-headroom';
+/** The cluster autoscaler's over-provisioning value: below every workload (0), not below its expendable cut-off (-10), so placeholders still trigger scale-up. */
+export const HEADROOM_PRIORITY = -10;
+
+/** A DNS-1123 name per region and pool: `headroom-eu-west-1-spot`. */
+export function headroomName(region: string, pool: PoolName): string {
+  return `headroom-${region}-${pool}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63).replace(/-+$/, '');
+}
