@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/pool.ts';
 import type { MemberRole, PlatformRole } from '../server/auth/roles.ts';
-import { ConflictError, isUniqueViolation } from './errors.ts';
+import { ConflictError, ForbiddenError, isUniqueViolation } from './errors.ts';
 
 export interface User {
   id: string;
@@ -58,6 +58,13 @@ export async function upsertOidcUser(db: Queryable, id: OidcIdentity, makeAdmin:
 }
 
 async function matchOidcUser(db: Queryable, id: OidcIdentity, role: 'admin' | null): Promise<User> {
+  // A disabled account stays disabled whatever the provider says: no login stamp, no role.
+  const disabled = await db.query(
+    `SELECT 1 FROM users WHERE disabled_at IS NOT NULL
+        AND ((oidc_issuer = $1 AND oidc_subject = $2) OR ($3::text IS NOT NULL AND lower(email) = lower($3) AND oidc_subject IS NULL))`,
+    [id.issuer, id.subject, id.email ?? null],
+  );
+  if (disabled.rows[0]) throw new ForbiddenError('this Pilothouse account is disabled; ask an administrator to enable it');
   const bySubject = await db.query(
     `UPDATE users SET email = coalesce($3, email), display_name = coalesce($4, display_name), last_login_at = now(),
             platform_role = coalesce($5, platform_role)

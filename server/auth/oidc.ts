@@ -3,7 +3,7 @@
 // replica can finish what another started.
 import * as oidc from 'openid-client';
 import type { Queryable } from '../../db/pool.ts';
-import { ConflictError } from '../../tenancy/errors.ts';
+import { ConflictError, ForbiddenError } from '../../tenancy/errors.ts';
 import { hashSecret } from '../../tenancy/secrets.ts';
 import { upsertOidcUser, type User } from '../../tenancy/users.ts';
 
@@ -117,7 +117,7 @@ export class OidcClient {
       email,
       name: typeof profile.name === 'string' ? profile.name : undefined,
     }, email !== undefined && this.settings.adminEmails.includes(email.toLowerCase())).catch((err: unknown) => {
-      throw err instanceof ConflictError ? new SignInRefusedError(err.message, { cause: err }) : err;
+      throw err instanceof ConflictError || err instanceof ForbiddenError ? new SignInRefusedError(err.message, { cause: err }) : err;
     });
     return { user, returnTo: rows[0].return_to };
   }

@@ -210,6 +210,18 @@ test('a second identity with an e-mail another user holds is refused with a mess
   assert.deepEqual(rows, [{ id: firstUser.id, display_name: 'First' }]);
 });
 
+test('a disabled user is refused at the callback and gets no session, and their record is not touched', async () => {
+  const sub = account({ email: 'leaver@example.com', email_verified: true, name: 'Leaver' });
+  const user = await (await me((await signIn(sub)).session!)).json();
+  await t.db.query(`UPDATE users SET disabled_at = now(), last_login_at = '2026-01-01' WHERE id = $1`, [user.id]);
+  const { res, session } = await signIn(sub);
+  assert.equal(res.status, 401);
+  assert.match((await res.json()).message, /account is disabled; ask an administrator/);
+  assert.equal(session, undefined);
+  const { rows } = await t.db.query(`SELECT last_login_at FROM users WHERE id = $1`, [user.id]);
+  assert.equal(rows[0].last_login_at.toISOString(), '2026-01-01T00:00:00.000Z');
+});
+
 test('sign-in is rate limited per client address with 429', async () => {
   const noisy = new UserAgent();
   const statuses: number[] = [];
