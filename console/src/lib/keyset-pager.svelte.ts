@@ -1,0 +1,46 @@
+// Keyset paging over the API's `nextCursor`: the stack of cursors behind the current page,
+// so Previous goes back exactly and a refresh reloads the page being looked at.
+export interface KeysetPage<T> { items: T[]; nextCursor: string | null }
+
+export class KeysetPager<T> {
+  items = $state<T[]>([]);
+  error = $state('');
+  #cursors = $state<string[]>([]);
+  #next = $state<string | null>(null);
+  readonly #fetch: (cursor: string | undefined) => Promise<KeysetPage<T>>;
+
+  constructor(fetchPage: (cursor: string | undefined) => Promise<KeysetPage<T>>) {
+    this.#fetch = fetchPage;
+  }
+
+  get hasPrevious(): boolean { return this.#cursors.length > 0; }
+  get hasNext(): boolean { return this.#next !== null; }
+
+  /** Back to the first page (after a filter changed). */
+  first(): Promise<void> {
+    this.#cursors = [];
+    return this.#load(undefined);
+  }
+  /** The page being looked at, again. */
+  refresh(): Promise<void> { return this.#load(this.#cursors.at(-1)); }
+  next(): Promise<void> {
+    if (!this.#next) return Promise.resolve();
+    this.#cursors = [...this.#cursors, this.#next];
+    return this.#load(this.#next);
+  }
+  previous(): Promise<void> {
+    this.#cursors = this.#cursors.slice(0, -1);
+    return this.#load(this.#cursors.at(-1));
+  }
+
+  async #load(cursor: string | undefined): Promise<void> {
+    this.error = '';
+    try {
+      const page = await this.#fetch(cursor);
+      this.items = page.items;
+      this.#next = page.nextCursor;
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+}
