@@ -4,7 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after } from 'node:test';
-import { startSandbox, TEST_TIMINGS, type RunningSandbox } from '../../sandbox/index.ts';
+import { startSandbox, TEST_TIMINGS, type FleetOptions, type RunningSandbox } from '../../sandbox/index.ts';
 import { Kube, type KubeOptions } from '../../controllers/kube/client.ts';
 
 export interface SeenRequest {
@@ -29,8 +29,9 @@ export interface TestCluster {
   writes(fragment: string): SeenRequest[];
 }
 
-export async function startTestCluster(): Promise<TestCluster> {
-  const api = await startSandbox({ timings: TEST_TIMINGS, seed: 7 });
+/** The sandbox on test timings; `fleet` changes its pools or some timings. */
+export async function startTestCluster(fleet: FleetOptions = {}): Promise<TestCluster> {
+  const api = await startSandbox({ seed: 7, ...fleet, timings: { ...TEST_TIMINGS, ...fleet.timings } });
   const upstream = new URL(api.url);
   const lastSeen = new Map<string, string>();
   const writeCounts = new Map<string, number>();
