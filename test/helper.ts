@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { createPool, withDatabase, type Db } from '../db/pool.ts';
 import { loadConfig, type Config } from '../server/config.ts';
 import { buildApp } from '../server/app.ts';
+import type { ClusterAccess } from '../server/cluster.ts';
 import { createTenant, type Tenant } from '../tenancy/tenants.ts';
 import { createToken } from '../tenancy/tokens.ts';
 import type { PlatformRole, TenantRole } from '../server/auth/roles.ts';
@@ -56,10 +57,10 @@ export interface TestApp {
   tenant(name?: string): Promise<Tenant>;
 }
 
-export async function buildTestApp(opts: { env?: Record<string, string>; console?: boolean } = {}): Promise<TestApp> {
+export async function buildTestApp(opts: { env?: Record<string, string>; console?: boolean; cluster?: ClusterAccess } = {}): Promise<TestApp> {
   const { url, pool } = await createTestDb();
   const config = testConfig(opts.env);
-  const app = await buildApp({ config, db: pool, console: opts.console ?? false });
+  const app = await buildApp({ config, db: pool, console: opts.console ?? false, cluster: opts.cluster });
   await app.ready();
   after(() => app.close());
   let n = 0;

@@ -20,7 +20,7 @@ const FleetMode = Type.Object({
   })),
 });
 
-const MESSAGES = {
+export const MESSAGES = {
   simulated: 'Simulated fleet: the nodes, workspaces, usage and traces shown come from Pilothouse\'s demo sandbox, not a real cluster. Set KUBECONFIG (or PILOTHOUSE_DEMO=off) to manage a real one.',
   kubeconfig: 'Managing the Kubernetes cluster named by KUBECONFIG.',
   'in-cluster': 'Managing the Kubernetes cluster Pilothouse runs in (in-cluster service account).',

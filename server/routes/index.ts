@@ -18,5 +18,6 @@ import quota from './quota.ts';
 import fleetMode from './fleet-mode.ts';
 import slo from './slo.ts';
 import fleetCosts from './fleet-costs.ts';
+import fleet from './fleet.ts';
 
-export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, usageEvents, usage, pricing, otlp, faro, frontend, traces, controllers, quota, fleetMode, slo, fleetCosts];
+export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, usageEvents, usage, pricing, otlp, faro, frontend, traces, controllers, quota, fleetMode, slo, fleetCosts, fleet];
