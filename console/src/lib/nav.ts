@@ -12,6 +12,7 @@ export const NAV: NavItem[] = [
   { href: '/tenants', label: 'Tenants' },
   { href: '/workspaces', label: 'Workspaces', permission: 'workspaces:read' },
   { href: '/usage', label: 'Usage', permission: 'usage:read' },
+  { href: '/fleet', label: 'Fleet', permission: 'fleet:read' },
   { href: '/traces', label: 'Traces', permission: 'telemetry:read' },
   { href: '/frontend', label: 'Frontend', permission: 'telemetry:read' },
   { href: '/slos', label: 'SLOs', permission: 'slo:read' },
