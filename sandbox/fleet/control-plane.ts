@@ -10,7 +10,8 @@ import { resourceByKey } from '../k8s/resources.ts';
 import { ApiError } from '../k8s/status.ts';
 import { fromLabelSelector, matchesLabels } from '../k8s/selectors.ts';
 import type { KObject, StoredObject } from '../k8s/types.ts';
-import { fitFailure, pickNode, unschedulableMessage, type FitFailure } from './scheduling.ts';
+import { filterNode, NO_NODES_MESSAGE, pickNode, unschedulableMessage } from './scheduling.ts';
+import { podPriority, preempt, preemptionCondition, type NodeView } from './preemption.ts';
 import type { FleetTimings } from './catalogue.ts';
 import { between, type Random } from './random.ts';
 
@@ -109,7 +110,7 @@ export class ControlPlane {
   }
 
   /** Records a Kubernetes Event about `obj`, as controllers and kubelets do. */
-  event(obj: StoredObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string): void {
+  event(obj: StoredObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string, extra: { related?: StoredObject; action?: string } = {}): void {
     const ns = obj.metadata.namespace ?? 'default';
     if (!this.store.tryGet(R.namespaces, undefined, ns)) return;
     const t = k8sTime(new Date(this.now()));
@@ -120,6 +121,8 @@ export class ControlPlane {
         reason, message, type, count: 1, firstTimestamp: t, lastTimestamp: t,
         source: { component, ...(obj.spec?.nodeName ? { host: obj.spec.nodeName } : {}) },
         reportingComponent: component, reportingInstance: component,
+        ...(extra.action ? { action: extra.action } : {}),
+        ...(extra.related ? { related: { kind: extra.related.kind, namespace: extra.related.metadata.namespace, name: extra.related.metadata.name, uid: extra.related.metadata.uid, apiVersion: extra.related.apiVersion, resourceVersion: extra.related.metadata.resourceVersion } } : {}),
       });
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
@@ -265,41 +268,110 @@ export class ControlPlane {
     }
   }
 
+  /**
+   * The default scheduler, one pass over the queue: highest priority first (PrioritySort),
+   * each pod tried on its nominated node first, then on every node, counting the room that
+   * pods nominated there of at least its priority are waiting for. A pod that fits nowhere
+   * goes to preemption (sandbox/fleet/preemption.ts); it binds on a later pass, once its
+   * victims are gone.
+   */
   private scheduler(): void {
     const nodes = this.store.list(R.nodes, undefined).items;
     const pods = this.store.list(R.pods, undefined).items;
+    const pdbs = this.store.list(R.pdbs, undefined).items;
     const byNode = new Map<string, StoredObject[]>(nodes.map((n) => [n.metadata.name, []]));
     for (const p of pods) if (p.spec?.nodeName) byNode.get(p.spec.nodeName)?.push(p);
     const now = this.now();
     const pending = pods.filter((p) => !p.spec?.nodeName && !p.metadata.deletionTimestamp && (p.spec?.schedulerName ?? 'default-scheduler') === 'default-scheduler')
-      .sort((a, b) => a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp));
+      .sort((a, b) => podPriority(b) - podPriority(a) || a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp));
+    // The scheduler's nominator: which pending pod waits for room on which node.
+    const nominated = new Map<string, { pod: StoredObject; node: string }>();
+    for (const p of pending) if (p.status?.nominatedNodeName) nominated.set(p.metadata.uid, { pod: p, node: p.status.nominatedNodeName });
     for (const pod of pending) {
-      const failures: FitFailure[] = [];
-      const fits: Array<{ node: StoredObject; pods: StoredObject[] }> = [];
-      for (const node of nodes) {
+      const prio = podPriority(pod);
+      const nominatedOn = (node: string) => [...nominated.values()]
+        .filter((n) => n.node === node && n.pod.metadata.uid !== pod.metadata.uid && podPriority(n.pod) >= prio).map((n) => n.pod);
+      const views: NodeView[] = nodes.map((node) => {
         const on = byNode.get(node.metadata.name) ?? [];
-        const why = fitFailure(pod, node, on);
-        if (why) failures.push(why); else fits.push({ node, pods: on });
-      }
+        const others = nominatedOn(node.metadata.name);
+        return { node, pods: on, nominated: others, fit: filterNode(pod, node, [...on, ...others]) };
+      });
       const t = k8sTime(new Date(now));
-      const chosen = pickNode(pod, fits) as StoredObject | undefined;
-      if (!chosen) {
-        if (!this.unschedulableSince.has(pod.metadata.uid)) this.unschedulableSince.set(pod.metadata.uid, now);
-        const message = unschedulableMessage(nodes.length, failures);
-        const conditions = setCondition(pod.status?.conditions, { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }, t);
-        this.safeUpdate(() => this.store.update(R.pods, pod.metadata.namespace, pod.metadata.name, { ...pod, status: { ...pod.status, phase: 'Pending', conditions } }, { subresource: 'status' }));
-        const last = this.lastSchedulingEvent.get(pod.metadata.uid) ?? 0;
-        if (now - last > 60_000) {
-          this.lastSchedulingEvent.set(pod.metadata.uid, now);
-          this.event(pod, 'Warning', 'FailedScheduling', message, 'default-scheduler');
-        }
+      const fits = (v: NodeView) => v.fit.reasons.length === 0;
+      const nominatedView = views.find((v) => v.node.metadata.name === pod.status?.nominatedNodeName);
+      const chosen = (nominatedView && fits(nominatedView)
+        ? nominatedView.node
+        : pickNode(pod, views.filter(fits).map((v) => ({ node: v.node, pods: v.pods })))) as StoredObject | undefined;
+      if (chosen) {
+        this.unschedulableSince.delete(pod.metadata.uid);
+        this.lastSchedulingEvent.delete(pod.metadata.uid);
+        nominated.delete(pod.metadata.uid);
+        const bound = this.bind(pod, chosen, t);
+        if (bound) byNode.get(chosen.metadata.name)!.push(bound);
         continue;
       }
-      this.unschedulableSince.delete(pod.metadata.uid);
-      this.lastSchedulingEvent.delete(pod.metadata.uid);
-      const bound = this.bind(pod, chosen, t);
-      if (bound) byNode.get(chosen.metadata.name)!.push(bound);
+      if (!this.unschedulableSince.has(pod.metadata.uid)) this.unschedulableSince.set(pod.metadata.uid, now);
+      let message: string;
+      let nominate: string | null | undefined; // a node name, null to clear, undefined to keep
+      if (nodes.length === 0) message = NO_NODES_MESSAGE;
+      else {
+        const result = preempt(pod, views, pdbs, now);
+        if (result.kind === 'nominate') {
+          const node = result.node.metadata.name!;
+          for (const victim of result.victims.pods) this.evictForPreemption(victim as StoredObject, pod, node, byNode);
+          // Lower-priority pods nominated there may no longer fit: they look again.
+          for (const [uid, n] of nominated) {
+            if (n.node === node && podPriority(n.pod) < prio) { nominated.delete(uid); this.setNomination(n.pod, null); }
+          }
+          nominated.set(pod.metadata.uid, { pod, node });
+          message = unschedulableMessage(nodes.length, views.map((v) => v.fit));
+          nominate = node;
+        } else {
+          message = unschedulableMessage(nodes.length, views.map((v) => v.fit), result.message);
+          if (result.clearNomination && pod.status?.nominatedNodeName) { nominated.delete(pod.metadata.uid); nominate = null; }
+        }
+      }
+      this.safeUpdate(() => {
+        const cur = this.store.get(R.pods, pod.metadata.namespace, pod.metadata.name);
+        if (cur.spec?.nodeName) return;
+        const status = { ...cur.status, phase: 'Pending', conditions: setCondition(cur.status?.conditions, { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }, t) };
+        if (nominate) status.nominatedNodeName = nominate;
+        else if (nominate === null) delete status.nominatedNodeName;
+        this.store.update(R.pods, cur.metadata.namespace, cur.metadata.name, { ...cur, status }, { subresource: 'status' });
+      });
+      const last = this.lastSchedulingEvent.get(pod.metadata.uid) ?? 0;
+      if (now - last > 60_000) {
+        this.lastSchedulingEvent.set(pod.metadata.uid, now);
+        this.event(pod, 'Warning', 'FailedScheduling', message, 'default-scheduler');
+      }
     }
+  }
+
+  /** The scheduler's side of a preemption: mark the victim, delete it (gracefully), say why. */
+  private evictForPreemption(victim: StoredObject, preemptor: StoredObject, node: string, byNode: Map<string, StoredObject[]>): void {
+    const t = k8sTime(new Date(this.now()));
+    this.safeUpdate(() => {
+      const cur = this.store.get(R.pods, victim.metadata.namespace, victim.metadata.name);
+      const conditions = setCondition(cur.status?.conditions, preemptionCondition(preemptor.spec?.schedulerName), t);
+      this.store.update(R.pods, cur.metadata.namespace, cur.metadata.name, { ...cur, status: { ...cur.status, conditions } }, { subresource: 'status' });
+      this.store.delete(R.pods, cur.metadata.namespace, cur.metadata.name);
+    });
+    // Gone now (no grace period) or terminating, holding its room until the kubelet is done.
+    const after = this.store.tryGet(R.pods, victim.metadata.namespace, victim.metadata.name);
+    const on = byNode.get(node) ?? [];
+    const i = on.findIndex((p) => p.metadata.uid === victim.metadata.uid);
+    if (i >= 0) { if (after?.metadata.uid === victim.metadata.uid) on[i] = after; else on.splice(i, 1); }
+    if (!after) this.clocks.delete(victim.metadata.uid);
+    this.event(victim, 'Normal', 'Preempted', `Preempted by pod ${preemptor.metadata.uid} on node ${node}`, 'default-scheduler', { related: preemptor, action: 'Preempting' });
+  }
+
+  private setNomination(pod: StoredObject, node: string | null): void {
+    this.safeUpdate(() => {
+      const cur = this.store.get(R.pods, pod.metadata.namespace, pod.metadata.name);
+      const status = { ...cur.status };
+      if (node) status.nominatedNodeName = node; else delete status.nominatedNodeName;
+      this.store.update(R.pods, cur.metadata.namespace, cur.metadata.name, { ...cur, status }, { subresource: 'status' });
+    });
   }
 
   private bind(pod: StoredObject, node: StoredObject, t: string): StoredObject | undefined {

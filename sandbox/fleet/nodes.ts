@@ -1,6 +1,9 @@
 // Node pools: the nodes each pool starts with, a cluster autoscaler that adds a node when
 // pods stay unschedulable and removes empty ones above the pool minimum, and spot reclaims
-// (a warning event, a cordon, then the node goes and its pods with it).
+// (a warning event, a cordon, then the node goes and its pods with it). The autoscaler reads
+// pod priority as the real one does: pods below --expendable-pods-priority-cutoff neither
+// trigger a scale-up nor keep a node, and pods nominated to a node (waiting for preemption
+// victims to go) do not trigger one.
 import type { ObjectStore } from '../k8s/store.ts';
 import { k8sTime } from '../k8s/store.ts';
 import { resourceByKey } from '../k8s/resources.ts';
@@ -11,12 +14,29 @@ import {
   type FleetTimings, type NodePoolSpec,
 } from './catalogue.ts';
 import { fitFailure } from './scheduling.ts';
+import { podPriority } from './preemption.ts';
 import type { ControlPlane } from './control-plane.ts';
 import type { Random } from './random.ts';
 
 const NODES = resourceByKey('nodes');
 const PODS = resourceByKey('pods');
 export const POOL_NAME_LABEL = 'pilothouse.io/pool';
+/**
+ * cluster-autoscaler's --expendable-pods-priority-cutoff default. Strictly below it a pod is
+ * expendable; the overprovisioning recipe's placeholders run at exactly -10, so they do
+ * trigger scale-ups.
+ */
+export const EXPENDABLE_PODS_PRIORITY_CUTOFF = -10;
+
+export const isExpendable = (pod: KObject, cutoff = EXPENDABLE_PODS_PRIORITY_CUTOFF): boolean => podPriority(pod) < cutoff;
+
+/**
+ * The pending pods a scale-up is for (FilterOutExpendableAndSplit): not expendable, and not
+ * nominated to a node that still exists (those wait for their victims, not for a new node).
+ */
+export function scaleUpCandidates<T extends KObject>(pending: T[], nodeNames: Set<string>, cutoff = EXPENDABLE_PODS_PRIORITY_CUTOFF): T[] {
+  return pending.filter((p) => !isExpendable(p, cutoff) && !(p.status?.nominatedNodeName && nodeNames.has(p.status.nominatedNodeName)));
+}
 
 /** Reserved for the kubelet and system daemons, as on a real node. */
 const SYSTEM_CPU = 0.1;
@@ -112,7 +132,10 @@ export class NodePools {
       this.provisioning.splice(this.provisioning.indexOf(p), 1);
       if (this.nodesOf(p.pool).length < p.pool.max) this.addNode(p.pool);
     }
-    const waiting = this.controlPlane.unschedulable().filter((u) => u.sinceMs >= this.timings.scaleUpDelayMs);
+    const nodeNames = new Set(this.store.list(NODES, undefined).items.map((n) => n.metadata.name));
+    const due = this.controlPlane.unschedulable().filter((u) => u.sinceMs >= this.timings.scaleUpDelayMs);
+    const wanted = new Set(scaleUpCandidates(due.map((u) => u.pod), nodeNames));
+    const waiting = due.filter((u) => wanted.has(u.pod));
     if (!waiting.length) return;
     // One node per pool per round, in the first pool whose fresh node would take the pod.
     const asked = new Set<string>();
@@ -139,7 +162,8 @@ export class NodePools {
       const nodes = this.nodesOf(pool);
       let count = nodes.length;
       for (const node of nodes) {
-        const busy = pods.some((p) => p.spec?.nodeName === node.metadata.name);
+        // Expendable pods do not keep a node; they go with it.
+        const busy = pods.some((p) => p.spec?.nodeName === node.metadata.name && !isExpendable(p));
         if (busy) { this.emptySince.delete(node.metadata.name); continue; }
         const since = this.emptySince.get(node.metadata.name) ?? now;
         this.emptySince.set(node.metadata.name, since);

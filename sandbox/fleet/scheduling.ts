@@ -1,6 +1,7 @@
-// Whether a pod fits a node, as the default scheduler's filters decide it: node readiness
-// and cordon, taints and tolerations, nodeSelector and required node affinity, and the
-// requests of the pods already bound there. Pure functions.
+// Whether a pod fits a node, as the default scheduler's filters decide it: cordon, taints
+// (node readiness as its not-ready taint) and tolerations, nodeSelector and required node
+// affinity, and the requests of the pods already bound there; the scheduler's messages.
+// Pure functions.
 import { parseQuantity } from '../k8s/quantity.ts';
 import type { KObject } from '../k8s/types.ts';
 
@@ -31,6 +32,14 @@ export function used(podsOnNode: KObject[]): Requests {
   return out;
 }
 
+function untolerated(pod: KObject, node: KObject): { key: string; value?: string } | undefined {
+  const taints = [...(node.spec?.taints ?? [])];
+  // The node lifecycle controller taints a node that is not Ready; the sandbox reads the condition.
+  const ready = (node.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
+  if (ready?.status !== 'True') taints.push({ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' });
+  return taints.find((t: any) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(pod, t));
+}
+
 function tolerates(pod: KObject, taint: { key: string; value?: string; effect: string }): boolean {
   return (pod.spec?.tolerations ?? []).some((t: any) => {
     if (t.effect && t.effect !== taint.effect) return false;
@@ -56,42 +65,62 @@ function affinityMatches(pod: KObject, labels: Record<string, string>): boolean 
   }));
 }
 
-export type FitFailure = 'NotReady' | 'Unschedulable' | 'Taint' | 'NodeSelector' | 'Insufficient cpu' | 'Insufficient memory' | 'Too many pods';
+/**
+ * A node's verdict from the filter plugins, in the default profile's order (NodeUnschedulable,
+ * TaintToleration, NodeAffinity, NodeResourcesFit; the first that rejects decides). `reasons`
+ * is empty when the pod fits. `unresolvable` is the scheduler's UnschedulableAndUnresolvable:
+ * removing pods from the node would not help, so preemption does not try it.
+ */
+export interface NodeFit { reasons: string[]; unresolvable: boolean }
 
-/** Why `pod` cannot go on `node`, or undefined when it fits. */
-export function fitFailure(pod: KObject, node: KObject, podsOnNode: KObject[]): FitFailure | undefined {
-  const ready = (node.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
-  if (ready?.status !== 'True') return 'NotReady';
-  if (node.spec?.unschedulable) return 'Unschedulable';
-  for (const t of node.spec?.taints ?? []) if ((t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(pod, t)) return 'Taint';
+export const NO_NODES_MESSAGE = 'no nodes available to schedule pods';
+
+export function filterNode(pod: KObject, node: KObject, podsOnNode: KObject[]): NodeFit {
+  if (node.spec?.unschedulable && !tolerates(pod, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })) {
+    return { reasons: ['node(s) were unschedulable'], unresolvable: true };
+  }
+  const taint = untolerated(pod, node);
+  if (taint) return { reasons: [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`], unresolvable: true };
   const labels: Record<string, string> = node.metadata.labels ?? {};
-  for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) if (labels[k] !== v) return 'NodeSelector';
-  if (!affinityMatches(pod, labels)) return 'NodeSelector';
+  const selectorOk = Object.entries(pod.spec?.nodeSelector ?? {}).every(([k, v]) => labels[k] === v);
+  if (!selectorOk || !affinityMatches(pod, labels)) return { reasons: ["node(s) didn't match Pod's node affinity/selector"], unresolvable: true };
+  // NodeResourcesFit keeps every shortfall; one that exceeds the node's whole allocatable
+  // cannot be cured by evicting anything.
   const want = podRequests(pod);
   const have = allocatable(node);
   const u = used(podsOnNode);
-  if (u.cpu + want.cpu > have.cpu + 1e-9) return 'Insufficient cpu';
-  if (u.memory + want.memory > have.memory) return 'Insufficient memory';
-  if (u.pods + 1 > have.pods) return 'Too many pods';
-  return undefined;
+  const reasons: string[] = [];
+  let unresolvable = false;
+  if (u.pods + 1 > have.pods) reasons.push('Too many pods');
+  if (want.cpu > 0 && u.cpu + want.cpu > have.cpu + 1e-9) { reasons.push('Insufficient cpu'); unresolvable ||= want.cpu > have.cpu + 1e-9; }
+  if (want.memory > 0 && u.memory + want.memory > have.memory) { reasons.push('Insufficient memory'); unresolvable ||= want.memory > have.memory; }
+  return { reasons, unresolvable };
 }
 
-const MESSAGES: Record<FitFailure, string> = {
-  NotReady: "node(s) had untolerated taint {node.kubernetes.io/not-ready: }",
-  Unschedulable: 'node(s) were unschedulable',
-  Taint: 'node(s) had untolerated taint',
-  NodeSelector: "node(s) didn't match Pod's node affinity/selector",
-  'Insufficient cpu': 'Insufficient cpu',
-  'Insufficient memory': 'Insufficient memory',
-  'Too many pods': 'Too many pods',
-};
+/** Why `pod` cannot go on `node` (the first reason), or undefined when it fits. */
+export function fitFailure(pod: KObject, node: KObject, podsOnNode: KObject[]): string | undefined {
+  return filterNode(pod, node, podsOnNode).reasons[0];
+}
 
-/** The scheduler's summary: `0/3 nodes are available: 2 Insufficient cpu, 1 node(s) didn't match ...`. */
-export function unschedulableMessage(total: number, failures: FitFailure[]): string {
-  const counts = new Map<FitFailure, number>();
-  for (const f of failures) counts.set(f, (counts.get(f) ?? 0) + 1);
-  const parts = [...counts].sort((a, b) => MESSAGES[a[0]].localeCompare(MESSAGES[b[0]])).map(([f, n]) => `${n} ${MESSAGES[f]}`);
-  return `0/${total} nodes are available: ${parts.join(', ')}. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`;
+/**
+ * `0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match ...` (FitError): each
+ * reason counted over the nodes, sorted as strings with their counts, as the scheduler does.
+ */
+export function nodesAvailableMessage(total: number, reasonsPerNode: string[][]): string {
+  const counts = new Map<string, number>();
+  for (const rs of reasonsPerNode) for (const r of rs) counts.set(r, (counts.get(r) ?? 0) + 1);
+  const parts = [...counts].map(([r, n]) => `${n} ${r}`).sort();
+  return `0/${total} nodes are available: ${parts.join(', ')}.`;
+}
+
+/**
+ * The PodScheduled=False message: the filter summary, then what preemption (the PostFilter
+ * plugin) said, if anything. Both parts end in the scheduler's " %v." separator, which is why
+ * real messages end in two full stops (`... incoming pod..`).
+ */
+export function unschedulableMessage(total: number, fits: NodeFit[], preemption?: string): string {
+  const base = nodesAvailableMessage(total, fits.map((f) => f.reasons));
+  return preemption ? `${base} preemption: ${preemption}.` : base;
 }
 
 /** The default scheduler's LeastAllocated score: prefer the node with the most room left. */

@@ -3,8 +3,10 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { SandboxApiServer, type ApiServerOptions } from './server.ts';
 import { resourceByKey } from './resources.ts';
+import { SYSTEM_PRIORITY_CLASSES } from './priority.ts';
 
 const NAMESPACES = resourceByKey('namespaces');
+const PRIORITY_CLASSES = resourceByKey('scheduling.k8s.io/priorityclasses');
 
 export { SandboxApiServer, type MetricsProvider, type MetricsItem } from './server.ts';
 export { ObjectStore, k8sTime } from './store.ts';
@@ -34,11 +36,17 @@ export function sandboxKubeConfig(url: string): KubeConfig {
   return kc;
 }
 
-/** Starts the API server on a loopback port with a `default` namespace, as a fresh cluster has. */
+/**
+ * Starts the API server on a loopback port with what a fresh cluster has: the `default`,
+ * `kube-system` and `kube-node-lease` namespaces and the two system PriorityClasses.
+ */
 export async function startSandboxApi(opts: ApiServerOptions & { port?: number; host?: string } = {}): Promise<RunningApiServer> {
   const server = new SandboxApiServer(opts);
   for (const ns of ['default', 'kube-system', 'kube-node-lease']) {
     if (!server.store.tryGet(NAMESPACES, undefined, ns)) server.store.create(NAMESPACES, undefined, { metadata: { name: ns } });
+  }
+  for (const pc of SYSTEM_PRIORITY_CLASSES) {
+    if (!server.store.tryGet(PRIORITY_CLASSES, undefined, pc.name)) server.store.create(PRIORITY_CLASSES, undefined, { metadata: { name: pc.name }, value: pc.value, description: pc.description });
   }
   const url = await server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1');
   return { server, url, kubeConfig: () => sandboxKubeConfig(url), close: () => server.close() };

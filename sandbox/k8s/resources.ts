@@ -5,8 +5,9 @@ import type { KObject, StoredObject } from './types.ts';
 import type { StatusCause } from './status.ts';
 import { isQuantity, parseQuantity } from './quantity.ts';
 import {
-  forbiddenField, invalidValue, notSupported, required, validatePodSpec, validateResources, validateWorkloadSpec,
+  decodeProblem, forbiddenField, invalidValue, notSupported, required, validatePodSpec, validateResources, validateWorkloadSpec,
 } from './validation.ts';
+import { validatePriorityClass, validatePriorityClassUpdate } from './priority.ts';
 
 export type Subresource = 'status' | 'scale';
 
@@ -28,6 +29,8 @@ export interface ResourceType {
   readOnly?: boolean;
   /** fields that are read as MicroTime and must carry microseconds */
   microTimes?: string[];
+  /** a field the API server could not decode into its Go type: the 400's text */
+  decode?(obj: KObject): string | undefined;
   defaults?(obj: KObject): void;
   validate?(obj: KObject): StatusCause[];
   validateUpdate?(obj: KObject, old: StoredObject): StatusCause[];
@@ -78,13 +81,13 @@ export const RESOURCES: ResourceType[] = [
   core('pods', 'pod', 'Pod', true, {
     shortNames: ['po'], subresources: ['status'], generation: true,
     fields: ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'status.phase', 'status.podIP', 'status.nominatedNodeName'],
+    decode: (o) => decodeProblem(o.spec?.priority, 'int32', 'PodSpec.spec.priority') ?? decodeProblem(o.spec?.priorityClassName, 'string', 'PodSpec.spec.priorityClassName'),
+    // spec.priority and spec.preemptionPolicy are the Priority admission plugin's (priority.ts).
     defaults(o) {
       o.spec ??= {};
       defaultPodSpec(o.spec);
       o.spec.serviceAccountName ??= 'default';
       o.spec.enableServiceLinks ??= true;
-      o.spec.preemptionPolicy ??= 'PreemptLowerPriority';
-      o.spec.priority ??= 0;
       o.status ??= { phase: 'Pending', qosClass: qosClass(o.spec) };
     },
     validate: (o) => validatePodSpec(o.spec, 'spec'),
@@ -231,6 +234,24 @@ export const RESOURCES: ResourceType[] = [
       }
       return out;
     },
+  },
+  {
+    group: 'scheduling.k8s.io', version: 'v1', plural: 'priorityclasses', singular: 'priorityclass', kind: 'PriorityClass', namespaced: false,
+    shortNames: ['pc'], subresources: [], generation: false, fields: [], nameKind: 'subdomain',
+    decode: (o) => decodeProblem(o.value, 'int32', 'PriorityClass.value') ?? decodeProblem(o.globalDefault, 'bool', 'PriorityClass.globalDefault')
+      ?? decodeProblem(o.description, 'string', 'PriorityClass.description') ?? decodeProblem(o.preemptionPolicy, 'string', 'PriorityClass.preemptionPolicy'),
+    defaults(o) {
+      // value is a plain int32: absent decodes as 0. globalDefault and description are
+      // omitempty, so false and "" are not written back.
+      o.value ??= 0;
+      o.preemptionPolicy ??= 'PreemptLowerPriority';
+      if (o.globalDefault !== true) delete o.globalDefault;
+      if (!o.description) delete o.description;
+      // The registry's PrepareForCreate sets generation 1; nothing bumps it later.
+      o.metadata.generation ??= 1;
+    },
+    validate: validatePriorityClass,
+    validateUpdate: validatePriorityClassUpdate,
   },
   {
     group: 'coordination.k8s.io', version: 'v1', plural: 'leases', singular: 'lease', kind: 'Lease', namespaced: true,

@@ -12,6 +12,7 @@ import { validateAnnotations, validateLabels, validateName, microTimeProblem, re
 import { applyPatch, type PatchType } from './patch.ts';
 import { matchesFields, matchesLabels, type FieldRequirement, type Selector } from './selectors.ts';
 import { namespaceUsage, quotaViolation, statusFor } from './quota.ts';
+import { admitPodPriority, admitPriorityClass, isSystemPriorityClass, keepPodPriority, refuseSystemClassDeletion } from './priority.ts';
 
 const HISTORY = 10_000;
 const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -145,6 +146,12 @@ export class ObjectStore {
   private checkTypeMeta(rt: ResourceType, body: KObject): void {
     if (body.kind !== undefined && body.kind !== rt.kind) throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (${rt.kind})`);
     if (body.apiVersion !== undefined && body.apiVersion !== apiVersionOf(rt)) throw badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${apiVersionOf(rt)})`);
+    const problem = rt.decode?.(body);
+    if (problem) throw badRequest(`${rt.kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: ${problem}`);
+  }
+
+  private priorityClasses(): StoredObject[] {
+    return [...this.table(resourceByKey('scheduling.k8s.io/priorityclasses')).values()];
   }
 
   private admitQuota(rt: ResourceType, ns: string, obj: KObject): void {
@@ -199,6 +206,8 @@ export class ObjectStore {
       obj.metadata.namespace = ns;
     } else delete obj.metadata.namespace;
     if (obj.metadata.resourceVersion) throw new ApiError(500, 'InternalError', 'resourceVersion should not be set on objects to be created');
+    // Mutating admission runs before names are generated, so its errors name the prefix.
+    const requestedName = obj.metadata.name || obj.metadata.generateName || '';
     if (!obj.metadata.name) {
       if (!obj.metadata.generateName) throw invalid(rt, '', [{ ...required('metadata.name'), message: 'Required value: name or generateName is required' }]);
       const prefix = obj.metadata.generateName.slice(0, 58);
@@ -219,8 +228,10 @@ export class ObjectStore {
     obj.metadata.creationTimestamp = k8sTime();
     if (rt.generation) obj.metadata.generation = 1; else delete obj.metadata.generation;
     rt.defaults?.(obj);
+    if (keyOf(rt) === 'pods') admitPodPriority(obj, this.priorityClasses(), requestedName);
     causes.push(...(rt.validate?.(obj) ?? []));
     if (causes.length) throw invalid(rt, name, causes);
+    if (keyOf(rt) === 'scheduling.k8s.io/priorityclasses') admitPriorityClass(obj, this.priorityClasses(), 'create');
     if (rt.namespaced && (rt.plural === 'pods' || rt.plural === 'persistentvolumeclaims')) this.admitQuota(rt, ns!, obj);
     if (opts.dryRun) return clone(obj) as StoredObject;
     return this.write(rt, obj as StoredObject, 'ADDED');
@@ -258,9 +269,11 @@ export class ObjectStore {
     next.metadata.resourceVersion = old.metadata.resourceVersion;
     if (rt.plural === 'namespaces') next.metadata.labels = { ...next.metadata.labels, 'kubernetes.io/metadata.name': name };
     if (opts.subresource !== 'status') rt.defaults?.(next);
+    if (keyOf(rt) === 'pods' && opts.subresource !== 'status') keepPodPriority(next, old);
     if (rt.generation && !isDeepStrictEqual(specPart(next), specPart(old))) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
     const causes = [...this.checkMeta(rt, next), ...(rt.validate?.(next) ?? []), ...(rt.validateUpdate?.(next, old) ?? [])];
     if (causes.length) throw invalid(rt, name, causes);
+    if (keyOf(rt) === 'scheduling.k8s.io/priorityclasses') admitPriorityClass(next, this.priorityClasses(), 'update');
     // An update that changes nothing is not a write: same resourceVersion, no event.
     if (isDeepStrictEqual(next, old)) return old;
     if (opts.dryRun) return clone(next) as StoredObject;
@@ -293,6 +306,7 @@ export class ObjectStore {
   /** DELETE: removes the object (and, in the background, what it owns). */
   delete(rt: ResourceType, ns: string | undefined, name: string, opts: DeleteOptions = {}): StoredObject | StatusBody {
     if (rt.readOnly) throw new ApiError(405, 'MethodNotAllowed', `${rt.plural}.${rt.group} is read-only`);
+    if (keyOf(rt) === 'scheduling.k8s.io/priorityclasses') refuseSystemClassDeletion(name);
     const old = this.get(rt, ns, name);
     const pre = opts.preconditions;
     if (pre?.uid && pre.uid !== old.metadata.uid) throw conflict(rt, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
@@ -362,6 +376,8 @@ export class ObjectStore {
     const { items } = this.list(rt, ns, opts);
     const deleted: StoredObject[] = [];
     for (const o of items) {
+      // The system classes cannot be deleted; a collection delete leaves them in place.
+      if (keyOf(rt) === 'scheduling.k8s.io/priorityclasses' && isSystemPriorityClass(o.metadata.name)) continue;
       try {
         const r = this.delete(rt, o.metadata.namespace, o.metadata.name, { gracePeriodSeconds: opts.gracePeriodSeconds, propagationPolicy: opts.propagationPolicy, dryRun: opts.dryRun });
         deleted.push((r as StoredObject).metadata ? (r as StoredObject) : o);

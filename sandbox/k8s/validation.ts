@@ -17,6 +17,19 @@ export const forbiddenField = (field: string, why: string): StatusCause => ({ re
 export const notSupported = (field: string, value: unknown, supported: string[]): StatusCause =>
   ({ reason: 'FieldValueNotSupported', field, message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${supported.map((s) => `"${s}"`).join(', ')}` });
 
+/**
+ * Why a JSON value cannot be decoded into a Go field of type `want` (the API server answers
+ * 400 before anything else), worded as encoding/json words it; undefined when it can.
+ */
+export function decodeProblem(value: unknown, want: 'int32' | 'bool' | 'string', goField: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const ok = want === 'int32' ? Number.isInteger(value) && (value as number) >= -(2 ** 31) && (value as number) < 2 ** 31
+    : want === 'bool' ? typeof value === 'boolean' : typeof value === 'string';
+  if (ok) return undefined;
+  const got = typeof value === 'number' ? `number ${value}` : typeof value === 'boolean' ? 'bool' : Array.isArray(value) ? 'array' : typeof value;
+  return `json: cannot unmarshal ${got} into Go struct field ${goField} of type ${want}`;
+}
+
 export function validateName(name: string, kind: 'label' | 'subdomain', field = 'metadata.name'): StatusCause[] {
   if (kind === 'label') {
     if (name.length > 63 || !DNS1123_LABEL.test(name)) {
@@ -82,6 +95,10 @@ export function validatePodSpec(spec: any, field: string): StatusCause[] {
   if (spec.restartPolicy !== undefined && !['Always', 'OnFailure', 'Never'].includes(spec.restartPolicy)) {
     out.push(notSupported(`${field}.restartPolicy`, spec.restartPolicy, ['Always', 'OnFailure', 'Never']));
   }
+  if (spec.preemptionPolicy !== undefined && spec.preemptionPolicy !== null && !['Never', 'PreemptLowerPriority'].includes(spec.preemptionPolicy)) {
+    out.push(notSupported(`${field}.preemptionPolicy`, spec.preemptionPolicy, ['Never', 'PreemptLowerPriority']));
+  }
+  if (spec.priorityClassName) out.push(...validateName(spec.priorityClassName, 'subdomain', `${field}.priorityClassName`));
   return out;
 }
 
