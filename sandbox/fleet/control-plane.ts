@@ -350,11 +350,14 @@ export class ControlPlane {
   /** The scheduler's side of a preemption: mark the victim, delete it (gracefully), say why. */
   private evictForPreemption(victim: StoredObject, preemptor: StoredObject, node: string, byNode: Map<string, StoredObject[]>): void {
     const t = k8sTime(new Date(this.now()));
+    let deleted = false;
     this.safeUpdate(() => {
       const cur = this.store.get(R.pods, victim.metadata.namespace, victim.metadata.name);
+      if (cur.metadata.uid !== victim.metadata.uid) return;
       const conditions = setCondition(cur.status?.conditions, preemptionCondition(preemptor.spec?.schedulerName), t);
       this.store.update(R.pods, cur.metadata.namespace, cur.metadata.name, { ...cur, status: { ...cur.status, conditions } }, { subresource: 'status' });
-      this.store.delete(R.pods, cur.metadata.namespace, cur.metadata.name);
+      this.store.delete(R.pods, cur.metadata.namespace, cur.metadata.name, { preconditions: { uid: victim.metadata.uid } });
+      deleted = true;
     });
     // Gone now (no grace period) or terminating, holding its room until the kubelet is done.
     const after = this.store.tryGet(R.pods, victim.metadata.namespace, victim.metadata.name);
@@ -362,6 +365,7 @@ export class ControlPlane {
     const i = on.findIndex((p) => p.metadata.uid === victim.metadata.uid);
     if (i >= 0) { if (after?.metadata.uid === victim.metadata.uid) on[i] = after; else on.splice(i, 1); }
     if (!after) this.clocks.delete(victim.metadata.uid);
+    if (!deleted) return;
     this.event(victim, 'Normal', 'Preempted', `Preempted by pod ${preemptor.metadata.uid} on node ${node}`, 'default-scheduler', { related: preemptor, action: 'Preempting' });
   }
 
