@@ -90,10 +90,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     req.log.info({ method: req.method, url: req.url, route: req.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request completed');
   });
 
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
+  // `expose` marks a server-side error whose message is written for the caller (a missing
+  // configuration, say), as http-errors does; any other 5xx hides its cause behind the request id.
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown; expose?: boolean }, req, reply) => {
     let status = err.statusCode ?? (err.code ? PG_CLIENT_ERRORS[err.code] : undefined) ?? 500;
     if (status < 400) status = 500;
-    if (status >= 500) {
+    if (status >= 500 && !err.expose) {
       req.log.error({ err }, 'request failed');
       return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: `internal error; quote request id ${req.id} when reporting it` });
     }

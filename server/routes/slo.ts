@@ -205,7 +205,7 @@ export default async function slo(app: FastifyInstance) {
   }, async (req, reply) => {
     const s = await registry.get(req.params.name);
     const source = sourcesFor(app.db, app.config.PROMETHEUS_URL)[s.sourceType];
-    if (!source) throw Object.assign(new Error(`${s.sourceType} is not configured: set PROMETHEUS_URL to read this SLO`), { statusCode: 503 });
+    if (!source) throw Object.assign(new Error(`${s.sourceType} is not configured: set PROMETHEUS_URL to read this SLO`), { statusCode: 503, expose: true });
     const now = new Date();
     const months = calendarMonths(now, req.query.months).map((m) => ({ ...m, to: m.to > now ? now : m.to }));
     const counts = s.budgeting.method === 'Occurrences'

@@ -142,6 +142,9 @@ test('an SLO whose source is Prometheus says so when PROMETHEUS_URL is unset', a
   const d = (await t.app.inject({ url: '/api/v1/slos/api-availability-999', headers: bearer(viewer) })).json();
   assert.equal(d.latest.alert, 'unknown');
   assert.match(d.latest.error, /set PROMETHEUS_URL/);
+  const compliance = await t.app.inject({ url: '/api/v1/slos/api-availability-999/compliance', headers: bearer(viewer) });
+  assert.equal(compliance.statusCode, 503);
+  assert.match(compliance.json().message, /set PROMETHEUS_URL/);
 });
 
 test('runbooks are served as Markdown', async () => {
