@@ -12,12 +12,12 @@ import { ingestTraces } from '../../collectors/otlp/ingest.ts';
 const skip = skipWithout('chromium');
 const THROWN = `pilothouse browser test error ${randomBytes(3).toString('hex')}`;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000, seen?: () => Promise<string>): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${seen ? `; stored so far: ${await seen()}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -34,6 +34,9 @@ test('the console stores its own web vitals and a thrown error through /collect,
   await page.getByRole('link', { name: 'Traces' }).click();
   await page.getByRole('heading', { name: 'Traces' }).waitFor();
 
+  // The SDK starts after the first paint; until it has, there is nobody to see an error or
+  // the tab going to the background (as for a real user who leaves that early).
+  await page.waitForFunction(() => 'faro' in window, undefined, { timeout: 20_000 });
   // An uncaught error, as a bug in a page would throw it.
   await page.evaluate((message) => setTimeout(() => { throw new Error(message); }, 0), THROWN);
   // The tab goes to the background: web-vitals reports LCP and CLS then, and Faro sends.
@@ -51,7 +54,7 @@ test('the console stores its own web vitals and a thrown error through /collect,
     const vitals = new Set(r.filter((e) => e.kind === 'vital').map((e) => e.name));
     const thrown = r.some((e) => e.kind === 'exception' && String(e.message).includes(THROWN));
     return ['lcp', 'fcp', 'ttfb', 'cls'].every((v) => vitals.has(v)) && thrown ? r : undefined;
-  });
+  }, 20_000, async () => JSON.stringify((await consoleEvents()).map((e) => `${e.kind}:${e.name ?? e.message}`)));
   for (const v of rows.filter((e) => e.kind === 'vital')) {
     assert.ok(Number.isFinite(v.value) && v.value >= 0, `${v.name} = ${v.value}`);
     assert.ok(v.session_id, 'each vital belongs to a session');
