@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { after } from 'node:test';
 import { startSandbox, TEST_TIMINGS, type FleetOptions, type RunningSandbox } from '../../sandbox/index.ts';
 import { Kube, type KubeOptions } from '../../controllers/kube/client.ts';
+import { eventually } from '../eventually.ts';
 
 export interface SeenRequest {
   method: string;
@@ -71,12 +72,4 @@ export async function startTestCluster(fleet: FleetOptions = {}): Promise<TestCl
   };
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((ok) => setTimeout(ok, 50));
-  }
-}
+export const waitFor = <T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> => eventually(what, probe, timeoutMs);

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { startSandboxApi, type RunningApiServer } from '../../sandbox/k8s/index.ts';
+import { rejection } from './rejection.ts';
 
 let api: RunningApiServer;
 let core: k8s.CoreV1Api;
@@ -41,16 +42,6 @@ function deployment(name: string, labels: Record<string, string> = { app: name }
   };
 }
 
-/** The rejection of `p`, which must reject with an ApiException. */
-async function rejection(p: Promise<unknown>): Promise<{ code: number; status: any }> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof k8s.ApiException, `expected an ApiException, got ${err}`);
-    return { code: err.code, status: JSON.parse(err.body as string) };
-  }
-  assert.fail('the request succeeded');
-}
 
 test('a created deployment is read back with server-set uid, creationTimestamp, generation and resourceVersion', async () => {
   const ns = await namespace();

@@ -7,16 +7,8 @@ import { startServer } from '../../server/main.ts';
 import { createToken } from '../../tenancy/tokens.ts';
 import { sandboxKubeConfig } from '../../sandbox/index.ts';
 import { demoWanted } from '../../server/demo.ts';
+import { eventually } from '../eventually.ts';
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((ok) => setTimeout(ok, 200));
-  }
-}
 
 test('without KUBECONFIG, start runs the sandbox API server, says the fleet is simulated, and synthetic tenants open workspaces', async () => {
   const { url, pool } = await createTestDb();
@@ -39,7 +31,7 @@ test('without KUBECONFIG, start runs the sandbox API server, says the fleet is s
 
     const { rows: tenants } = await pool.query(`SELECT id FROM tenants WHERE config->>'demo' = 'true'`);
     assert.equal(tenants.length, 4, 'the demo tenants were created');
-    await eventually('a synthetic workspace', async () => (await pool.query('SELECT count(*)::int AS n FROM workspaces')).rows[0].n > 0);
+    await eventually('a synthetic workspace', async () => (await pool.query('SELECT count(*)::int AS n FROM workspaces')).rows[0].n > 0, 20_000, 200);
   } finally {
     await running.stop();
   }

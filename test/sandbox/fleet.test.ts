@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { startSandbox, TEST_TIMINGS, type NodePoolSpec, type RunningSandbox } from '../../sandbox/index.ts';
+import { eventually } from '../eventually.ts';
 
 const POOLS: NodePoolSpec[] = [
   { name: 'r1-on-demand', region: 'r1', zones: ['r1a'], capacityType: 'on-demand', instanceType: 'm6i.2xlarge', min: 1, max: 2, initial: 1 },
@@ -23,15 +24,6 @@ after(() => sb.close());
 
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((ok) => setTimeout(ok, 20));
-  }
-}
 
 async function namespace(): Promise<string> {
   const name = `fleet-${++n}`;

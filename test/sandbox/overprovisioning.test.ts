@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { startSandbox, TEST_TIMINGS, type NodePoolSpec, type RunningSandbox } from '../../sandbox/index.ts';
 import type { WatchEvent } from '../../sandbox/k8s/index.ts';
+import { eventually } from '../eventually.ts';
 
 const pool = (region: string, sizes: Partial<NodePoolSpec> = {}): NodePoolSpec =>
   ({ name: `${region}-on-demand`, region, zones: [`${region}a`], capacityType: 'on-demand', instanceType: 'm6i.2xlarge', min: 1, max: 1, initial: 1, ...sizes });
@@ -40,15 +41,6 @@ before(async () => {
 });
 after(() => sb.close());
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((ok) => setTimeout(ok, 20));
-  }
-}
 
 const ticks = (k: number) => new Promise((ok) => setTimeout(ok, TEST_TIMINGS.tickMs * k));
 

@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { startSandboxApi, type RunningApiServer } from '../../sandbox/k8s/index.ts';
+import { rejection } from './rejection.ts';
 
 let api: RunningApiServer;
 let core: k8s.CoreV1Api;
@@ -19,16 +20,6 @@ after(() => api.close());
 
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
-/** The rejection of `p`, which must reject with an ApiException. */
-async function rejection(p: Promise<unknown>): Promise<{ code: number; status: any }> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof k8s.ApiException, `expected an ApiException, got ${err}`);
-    return { code: err.code, status: JSON.parse(err.body as string) };
-  }
-  assert.fail('the request succeeded');
-}
 
 const className = () => `class-${++n}`;
 

@@ -8,6 +8,7 @@ import { bearer, buildTestApp, type TestApp } from '../../helper.ts';
 import { loadCatalogFile, listCatalogs } from '../../../collectors/cost/catalog-store.ts';
 import { allocateSample, collectFleetCost, readFleet, SAMPLE_HOURS, storeSample, type FleetSnapshot } from '../../../collectors/cost/fleet-collector.ts';
 import type { RatesT } from '../../../collectors/cost/catalog.ts';
+import { eventually } from '../../eventually.ts';
 
 const POOLS: NodePoolSpec[] = [
   { name: 'r1-on-demand', region: 'r1', zones: ['r1a'], capacityType: 'on-demand', instanceType: 'm6i.4xlarge', min: 1, max: 1, initial: 1 },
@@ -19,15 +20,6 @@ const t: TestApp = await buildTestApp();
 let rates: RatesT;
 const tenants: string[] = [];
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((ok) => setTimeout(ok, 50));
-  }
-}
 
 before(async () => {
   sb = await startSandbox({ pools: POOLS, timings: TEST_TIMINGS, seed: 3 });
