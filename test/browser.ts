@@ -2,6 +2,7 @@
 import { after } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { TOOLS } from './tools.ts';
+import { createBootstrapLink } from '../server/auth/sessions.ts';
 
 export async function launchBrowser(): Promise<Browser> {
   const browser = await chromium.launch({
@@ -27,4 +28,17 @@ export async function strictPage(browser: Browser): Promise<{ page: Page; errors
     if (m.type() === 'error') errors.push(m.text());
   });
   return { page, errors };
+}
+
+/**
+ * The console served by `t.app` on a loopback port, in a fresh browser, signed in as the
+ * first admin through a one-time bootstrap link, on the Overview page.
+ */
+export async function signedInAdmin(t: { app: { listen(o: { port: number; host: string }): Promise<string> }; db: Parameters<typeof createBootstrapLink>[0] }): Promise<{ base: string; browser: Browser; page: Page; errors: string[] }> {
+  const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const browser = await launchBrowser();
+  const { page, errors } = await strictPage(browser);
+  await page.goto(`${base}/auth/bootstrap?token=${await createBootstrapLink(t.db)}`);
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  return { base, browser, page, errors };
 }

@@ -4,7 +4,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { skipWithout } from '../tools.ts';
 import { buildTestApp } from '../helper.ts';
-import { createBootstrapLink } from '../../server/auth/sessions.ts';
 import { startTestCluster, waitFor } from '../controllers/cluster.ts';
 import { resourceByKey } from '../../sandbox/k8s/index.ts';
 import type { NodePoolSpec } from '../../sandbox/index.ts';
@@ -18,7 +17,7 @@ const POOLS: NodePoolSpec[] = ['eu-west-1', 'us-east-1'].flatMap((region) => [
 ]);
 
 test('a platform admin sees each region\'s node pools and the fleet cost with its idle line', { skip }, async () => {
-  const { launchBrowser, strictPage } = await import('../browser.ts');
+  const { signedInAdmin } = await import('../browser.ts');
   const cluster = await startTestCluster({ pools: POOLS });
   const t = await buildTestApp({ console: true, cluster: { mode: 'simulated', server: cluster.url } });
   await loadCatalogFile(t.db, 'collectors/cost/default-catalog.yaml');
@@ -34,11 +33,7 @@ test('a platform admin sees each region\'s node pools and the fleet cost with it
   // One collected minute, as the per-minute job would store it.
   await collectFleetCost(t.db, cluster.api.kubeConfig());
 
-  const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const browser = await launchBrowser();
-  const { page, errors } = await strictPage(browser);
-  await page.goto(`${base}/auth/bootstrap?token=${await createBootstrapLink(t.db)}`);
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  const { page, errors } = await signedInAdmin(t);
   await page.getByRole('link', { name: 'Fleet' }).click();
   await page.getByRole('heading', { name: 'Fleet', exact: true }).waitFor();
 

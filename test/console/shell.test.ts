@@ -46,14 +46,10 @@ test('a used bootstrap link does not sign anyone in a second time', { skip }, as
 });
 
 test('a tenant page adds a member and creates a token shown once, which then works', { skip }, async () => {
-  const { launchBrowser, strictPage } = await import('../browser.ts');
+  const { signedInAdmin } = await import('../browser.ts');
   const t = await buildTestApp({ console: true });
   const tenant = await t.tenant('Hooli');
-  const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const browser = await launchBrowser();
-  const { page, errors } = await strictPage(browser);
-  await page.goto(`${base}/auth/bootstrap?token=${await createBootstrapLink(t.db)}`);
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  const { base, page, errors } = await signedInAdmin(t);
   await page.goto(`${base}/tenants`);
   await page.getByRole('link', { name: 'Hooli' }).click();
   await page.getByRole('heading', { name: 'Hooli' }).waitFor();

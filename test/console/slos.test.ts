@@ -4,7 +4,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { skipWithout } from '../tools.ts';
 import { bearer, buildTestApp } from '../helper.ts';
-import { createBootstrapLink } from '../../server/auth/sessions.ts';
 import { requestErrorsSpec } from '../slo/fixtures.ts';
 
 const skip = skipWithout('chromium');
@@ -13,7 +12,7 @@ const MINUTE = 60_000;
 const spec = (name: string, service: string, display: string) => requestErrorsSpec(name, service, { displayName: display });
 
 test('the SLO list leads with the burning SLO and warns of low traffic; its page shows objective, SLI, budget, charts, tiers and monthly compliance', { skip }, async () => {
-  const { launchBrowser, strictPage } = await import('../browser.ts');
+  const { signedInAdmin } = await import('../browser.ts');
   const t = await buildTestApp({ console: true });
   const sre = await t.token('sre');
   for (const [name, service, display] of [['checkout-errors', 'checkout', 'Checkout errors'], ['quiet-errors', 'quiet', 'Quiet errors']]) {
@@ -29,11 +28,7 @@ test('the SLO list leads with the burning SLO and warns of low traffic; its page
     [new Date(end - MINUTE), new Array(20).fill(0).map((_, k) => (k === 5 ? 5 : 0))]);
   assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/slos/evaluate', headers: bearer(sre), payload: { slos: ['checkout-errors', 'quiet-errors'] } })).statusCode, 200);
 
-  const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const browser = await launchBrowser();
-  const { page, errors } = await strictPage(browser);
-  await page.goto(`${base}/auth/bootstrap?token=${await createBootstrapLink(t.db)}`);
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  const { base, page, errors } = await signedInAdmin(t);
   await page.getByRole('link', { name: 'SLOs' }).click();
   await page.getByRole('heading', { name: 'SLOs' }).waitFor();
 

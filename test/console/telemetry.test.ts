@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { skipWithout } from '../tools.ts';
 import { buildTestApp } from '../helper.ts';
-import { createBootstrapLink } from '../../server/auth/sessions.ts';
 import { ingestTraces } from '../../collectors/otlp/ingest.ts';
 
 const skip = skipWithout('chromium');
@@ -23,14 +22,9 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_
 }
 
 test('the console stores its own web vitals and a thrown error through /collect, and the Frontend page shows them', { skip }, async () => {
-  const { launchBrowser, strictPage } = await import('../browser.ts');
+  const { signedInAdmin } = await import('../browser.ts');
   const t = await buildTestApp({ console: true });
-  const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const browser = await launchBrowser();
-  const { page, errors } = await strictPage(browser);
-
-  await page.goto(`${base}/auth/bootstrap?token=${await createBootstrapLink(t.db)}`);
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  const { page, errors } = await signedInAdmin(t);
   await page.getByRole('link', { name: 'Traces' }).click();
   await page.getByRole('heading', { name: 'Traces' }).waitFor();
 
@@ -75,9 +69,8 @@ test('the console stores its own web vitals and a thrown error through /collect,
 });
 
 test('the trace explorer lists a slow request and opens it as a waterfall', { skip }, async () => {
-  const { launchBrowser, strictPage } = await import('../browser.ts');
+  const { signedInAdmin } = await import('../browser.ts');
   const t = await buildTestApp({ console: true });
-  const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
   const tenant = await t.tenant('Initech');
   const traceId = randomBytes(16).toString('hex');
   const root = randomBytes(8).toString('hex');
@@ -97,10 +90,7 @@ test('the trace explorer lists a slow request and opens it as a waterfall', { sk
     }],
   }, { tenantId: tenant.id, retentionDays: 7 });
 
-  const browser = await launchBrowser();
-  const { page, errors } = await strictPage(browser);
-  await page.goto(`${base}/auth/bootstrap?token=${await createBootstrapLink(t.db)}`);
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  const { base, page, errors } = await signedInAdmin(t);
   await page.goto(`${base}/traces?tenant=${tenant.id}&min=1000`);
   await page.getByRole('link', { name: 'POST /workspaces' }).click();
   await page.getByRole('heading', { name: /Trace/ }).waitFor();

@@ -3,13 +3,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { skipWithout } from '../tools.ts';
 import { bearer, buildTestApp } from '../helper.ts';
-import { createBootstrapLink } from '../../server/auth/sessions.ts';
 import { postBatch, usageEvent } from '../collectors/usage/fixtures.ts';
 
 const skip = skipWithout('chromium');
 
 test('a platform admin sees a tenant\'s usage chart and priced report, and compares tenants', { skip }, async () => {
-  const { launchBrowser, strictPage } = await import('../browser.ts');
+  const { signedInAdmin } = await import('../browser.ts');
   const t = await buildTestApp({ console: true });
   const admin = await t.token('admin');
   await t.app.inject({
@@ -22,11 +21,7 @@ test('a platform admin sees a tenant\'s usage chart and priced report, and compa
   await postBatch(t.app, await t.token('ingest', acme.id), [usageEvent({ time }, { quantity: 1_500_000, model: 'big' })]);
   await postBatch(t.app, await t.token('ingest', globex.id), [usageEvent({ time }, { quantity: 500_000, model: 'big' })]);
 
-  const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const browser = await launchBrowser();
-  const { page, errors } = await strictPage(browser);
-  await page.goto(`${base}/auth/bootstrap?token=${await createBootstrapLink(t.db)}`);
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  const { page, errors } = await signedInAdmin(t);
   await page.getByRole('link', { name: 'Usage' }).click();
   await page.getByRole('heading', { name: 'Usage', exact: true }).waitFor();
 

@@ -5,7 +5,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { skipWithout } from '../tools.ts';
 import { buildTestApp } from '../helper.ts';
-import { createBootstrapLink } from '../../server/auth/sessions.ts';
 import { buildRuntime } from '../../controllers/index.ts';
 import { readObject } from '../../controllers/kube/objects.ts';
 import { startTestCluster } from '../controllers/cluster.ts';
@@ -14,7 +13,7 @@ const skip = skipWithout('chromium');
 const EVERY_SECOND = '* * * * * *';
 
 test('a workspace is created, paused and resumed from the console, and the cluster follows', { skip }, async () => {
-  const { launchBrowser, strictPage } = await import('../browser.ts');
+  const { signedInAdmin } = await import('../browser.ts');
   const t = await buildTestApp({ console: true });
   const cluster = await startTestCluster();
   const runtime = buildRuntime({
@@ -26,11 +25,7 @@ test('a workspace is created, paused and resumed from the console, and the clust
   const tenant = await t.tenant('Acme');
   const kube = cluster.kube();
 
-  const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const browser = await launchBrowser();
-  const { page, errors } = await strictPage(browser);
-  await page.goto(`${base}/auth/bootstrap?token=${await createBootstrapLink(t.db)}`);
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  const { page, errors } = await signedInAdmin(t);
   await page.getByRole('link', { name: 'Workspaces' }).click();
   await page.getByRole('heading', { name: 'Workspaces' }).waitFor();
 
