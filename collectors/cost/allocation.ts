@@ -1,7 +1,8 @@
 // Fleet cost allocation in the OpenCost manner: a node costs its capacity × hours × its
-// pool's rate; a workload is charged max(request, usage) × hours × the rate of the pool it
-// ran on; what the nodes cost beyond all workloads is idle, reported as its own line and
-// never spread over tenants' bills.
+// pool's rate, or its own price when the provider states one (split between CPU and memory
+// in the ratio of the catalogue's rates, as OpenCost splits a node's price); a workload is
+// charged max(request, usage) × hours × the rates of the node it ran on; what the nodes cost
+// beyond all workloads is idle, reported as its own line and never spread over tenants' bills.
 import { Decimal } from 'decimal.js';
 import type { RatesT } from './catalog.ts';
 
@@ -13,12 +14,16 @@ export interface NodeUsage {
   cpu: number;
   memoryGb: number;
   hours: number;
+  /** what the node costs an hour, USD, when the provider states it; else the pool's rates price it */
+  pricePerHour?: number;
 }
 
 export interface WorkloadUsage {
   tenantId: string;
   workspaceId?: string;
   pool: Pool;
+  /** the node it ran on: it is charged that node's rates (the pool's when unknown) */
+  node?: string;
   cpuRequest: number;
   cpuUsage: number;
   memoryRequestGb: number;
@@ -41,22 +46,41 @@ export interface FleetAllocation {
   overcommit: CostSplit;
 }
 
-const rate = (r: RatesT, kind: 'cpuHour' | 'gbHour', pool: Pool) => new Decimal(pool === 'spot' ? r[kind].spot : r[kind].onDemand);
+interface NodeRates { cpu: Decimal; mem: Decimal }
+const poolRates = (r: RatesT, pool: Pool): NodeRates => ({
+  cpu: new Decimal(pool === 'spot' ? r.cpuHour.spot : r.cpuHour.onDemand),
+  mem: new Decimal(pool === 'spot' ? r.gbHour.spot : r.gbHour.onDemand),
+});
 const split = (cpu: Decimal, memory: Decimal): CostSplit => ({ cpu: cpu.toString(), memory: memory.toString(), total: cpu.add(memory).toString() });
+
+/** A node's rates: its pool's, scaled so that capacity × rates is the node's own price when it has one. */
+export function nodeRates(n: Omit<NodeUsage, 'hours'>, rates: RatesT): NodeRates {
+  const base = poolRates(rates, n.pool);
+  if (n.pricePerHour === undefined) return base;
+  const listed = base.cpu.mul(n.cpu).add(base.mem.mul(n.memoryGb));
+  // Without rates to split by, the price goes by capacity alone: it is still the node's cost.
+  if (listed.isZero()) return n.cpu > 0 ? { cpu: new Decimal(n.pricePerHour).div(n.cpu), mem: new Decimal(0) } : base;
+  const scale = new Decimal(n.pricePerHour).div(listed);
+  return { cpu: base.cpu.mul(scale), mem: base.mem.mul(scale) };
+}
 
 export function allocateFleetCost(nodes: readonly NodeUsage[], workloads: readonly WorkloadUsage[], rates: RatesT): FleetAllocation {
   let nodeCpu = new Decimal(0);
   let nodeMem = new Decimal(0);
+  const ratesOf = new Map<string, NodeRates>();
   for (const n of nodes) {
-    nodeCpu = nodeCpu.add(rate(rates, 'cpuHour', n.pool).mul(n.cpu).mul(n.hours));
-    nodeMem = nodeMem.add(rate(rates, 'gbHour', n.pool).mul(n.memoryGb).mul(n.hours));
+    const r = nodeRates(n, rates);
+    ratesOf.set(n.name, r);
+    nodeCpu = nodeCpu.add(r.cpu.mul(n.cpu).mul(n.hours));
+    nodeMem = nodeMem.add(r.mem.mul(n.memoryGb).mul(n.hours));
   }
   const byTenant = new Map<string, { cpu: Decimal; mem: Decimal }>();
   let usedCpu = new Decimal(0);
   let usedMem = new Decimal(0);
   for (const w of workloads) {
-    const cpu = rate(rates, 'cpuHour', w.pool).mul(Math.max(w.cpuRequest, w.cpuUsage)).mul(w.hours);
-    const mem = rate(rates, 'gbHour', w.pool).mul(Math.max(w.memoryRequestGb, w.memoryUsageGb)).mul(w.hours);
+    const r = (w.node !== undefined ? ratesOf.get(w.node) : undefined) ?? poolRates(rates, w.pool);
+    const cpu = r.cpu.mul(Math.max(w.cpuRequest, w.cpuUsage)).mul(w.hours);
+    const mem = r.mem.mul(Math.max(w.memoryRequestGb, w.memoryUsageGb)).mul(w.hours);
     const t = byTenant.get(w.tenantId) ?? { cpu: new Decimal(0), mem: new Decimal(0) };
     byTenant.set(w.tenantId, { cpu: t.cpu.add(cpu), mem: t.mem.add(mem) });
     usedCpu = usedCpu.add(cpu);

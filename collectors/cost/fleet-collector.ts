@@ -8,9 +8,8 @@ import { allocateFleetCost, type FleetAllocation, type NodeUsage, type Pool, typ
 import { catalogAt, type RatesT } from './catalog.ts';
 import { listCatalogs } from './catalog-store.ts';
 import { parseQuantity } from '../../tenancy/quantity.ts';
+import { annotatedPrice, capacityTypeOf } from '../fleet/summary.ts';
 
-/** Karpenter's capacity-type label, which the sandbox fleet also sets. */
-export const CAPACITY_TYPE_LABEL = 'karpenter.sh/capacity-type';
 /** The key allocateFleetCost groups platform/system namespaces under. */
 export const SYSTEM_KEY = 'system';
 const TENANT_NS = /^tenant-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
@@ -21,7 +20,7 @@ export const SAMPLE_HOURS = 1 / 60;
 export interface FleetSnapshot {
   nodes: Omit<NodeUsage, 'hours'>[];
   /** running pods with a node; usage 0 when metrics have no item for the pod yet */
-  pods: { namespace: string; name: string; pool: Pool; cpuRequest: number; memoryRequestGb: number; cpuUsage: number; memoryUsageGb: number }[];
+  pods: { namespace: string; name: string; pool: Pool; node: string; cpuRequest: number; memoryRequestGb: number; cpuUsage: number; memoryUsageGb: number }[];
 }
 
 /** A Kubernetes quantity as a number (0 when absent); a malformed one stops the sample. */
@@ -48,20 +47,22 @@ export async function readFleet(kc: k8s.KubeConfig): Promise<FleetSnapshot> {
   ]);
   const poolOf = new Map<string, Pool>();
   const outNodes = nodes.items.map((n) => {
-    const pool: Pool = n.metadata?.labels?.[CAPACITY_TYPE_LABEL] === 'spot' ? 'spot' : 'on-demand';
+    const pool: Pool = capacityTypeOf(n.metadata?.labels);
     poolOf.set(n.metadata!.name!, pool);
-    return { name: n.metadata!.name!, pool, cpu: num(n.status?.capacity?.cpu), memoryGb: num(n.status?.capacity?.memory) / GB };
+    const pricePerHour = annotatedPrice(n.metadata?.annotations);
+    return { name: n.metadata!.name!, pool, cpu: num(n.status?.capacity?.cpu), memoryGb: num(n.status?.capacity?.memory) / GB, ...(pricePerHour !== undefined ? { pricePerHour } : {}) };
   });
   const usage = new Map(metrics.items.map((m) => [`${m.metadata.namespace}/${m.metadata.name}`, m.containers]));
   const outPods: FleetSnapshot['pods'] = [];
   for (const p of pods.items) {
-    const pool = poolOf.get(p.spec?.nodeName ?? '');
+    const node = p.spec?.nodeName ?? '';
+    const pool = poolOf.get(node);
     if (!pool) continue;
     const namespace = p.metadata!.namespace!;
     const name = p.metadata!.name!;
     const used = usage.get(`${namespace}/${name}`);
     outPods.push({
-      namespace, name, pool,
+      namespace, name, pool, node,
       cpuRequest: sum(p.spec?.containers, (c) => num(c.resources?.requests?.cpu)),
       memoryRequestGb: sum(p.spec?.containers, (c) => num(c.resources?.requests?.memory)) / GB,
       cpuUsage: sum(used, (c) => num(c.usage.cpu)),

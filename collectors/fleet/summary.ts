@@ -109,6 +109,12 @@ export function capacityTypeOf(labels: Record<string, string> | undefined): Capa
   return SPOT_LABELS.some(([k, v]) => labels?.[k] === v) ? 'spot' : 'on-demand';
 }
 
+/** The node's own price from its annotation, USD per hour; undefined when absent or not a plain decimal. */
+export function annotatedPrice(annotations: Record<string, string> | undefined): number | undefined {
+  const v = annotations?.[PRICE_ANNOTATION]?.trim();
+  return v !== undefined && /^\d+(\.\d+)?$/.test(v) ? Number(v) : undefined;
+}
+
 export const regionOfNode = (n: V1Node) => first(n.metadata?.labels, REGION_LABELS) ?? UNKNOWN_REGION;
 
 /** The region a pod asks for: its nodeSelector, else a required node affinity naming one region. */
@@ -160,8 +166,8 @@ const isUnschedulable = (p: V1Pod) => p.status?.phase === 'Pending' && !p.spec?.
   && (p.status?.conditions ?? []).some((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
 
 function nodePrice(n: V1Node, capacityType: CapacityType, rates: RatesT | undefined): Pick<NodeView, 'pricePerHour' | 'priceSource'> {
-  const annotated = n.metadata?.annotations?.[PRICE_ANNOTATION];
-  if (annotated !== undefined && /^\d+(\.\d+)?$/.test(annotated.trim())) return { pricePerHour: Number(annotated), priceSource: 'annotation' };
+  const annotated = annotatedPrice(n.metadata?.annotations);
+  if (annotated !== undefined) return { pricePerHour: annotated, priceSource: 'annotation' };
   if (!rates) return { pricePerHour: null, priceSource: null };
   // As the fleet cost collector prices nodes: capacity × the pool's CPU-hour and GiB-hour rates.
   const pick = (r: RatesT['cpuHour']) => new Decimal(capacityType === 'spot' ? r.spot : r.onDemand);
