@@ -4,6 +4,7 @@ import type { Db } from '../../db/pool.ts';
 import { meterMap } from './meters.ts';
 import { ClosedPeriodChanged, writeEvents } from './store.ts';
 import { checkEvent, subjectsOf, type RejectionReason, type UsageEvent } from './validate.ts';
+import { latestActivity, markActivity } from './activity.ts';
 
 export interface Rejection {
   index: number;
@@ -92,6 +93,9 @@ async function ingestOnce(
     if (isNew) storedEvents.push(valid[j]!);
     else duplicateIndexes.push(validIndex[j]!);
   });
+  // After the commit, outside its transaction: workspace rows are not held locked while the
+  // events are written, and the events are safe whatever happens here.
+  await markActivity(db, tenantId, latestActivity(storedEvents, meters, now));
   duplicateIndexes.sort((a, b) => a - b);
   const result: IngestResult = {
     accepted: storedEvents.length, duplicates: duplicateIndexes.length, rejected: rejections.length, duplicateIndexes, rejections,

@@ -14,6 +14,8 @@ export interface Meter {
   uniqueBy: string | null;
   description: string;
   builtin: boolean;
+  /** its events show an agent at work in their subject workspace (the idle reaper reads that) */
+  marksActivity: boolean;
 }
 
 const CACHE_MS = 5_000;
@@ -22,7 +24,7 @@ let cached: { at: number; db: Queryable; meters: Map<string, Meter> } | undefine
 function toMeter(r: Record<string, any>): Meter {
   return {
     name: r.name, unit: r.unit, aggregation: r.aggregation, dimensions: r.dimensions, uniqueBy: r.unique_by,
-    description: r.description, builtin: r.builtin,
+    description: r.description, builtin: r.builtin, marksActivity: r.marks_activity,
   };
 }
 
@@ -46,13 +48,14 @@ export interface NewMeter {
   dimensions?: string[];
   uniqueBy?: string;
   description?: string;
+  marksActivity?: boolean;
 }
 
 export async function createMeter(db: Queryable, m: NewMeter): Promise<Meter> {
   try {
     const { rows } = await db.query(
-      `INSERT INTO meters (name, unit, aggregation, dimensions, unique_by, description) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-      [m.name, m.unit, m.aggregation, m.dimensions ?? [], m.uniqueBy ?? null, m.description ?? ''],
+      `INSERT INTO meters (name, unit, aggregation, dimensions, unique_by, description, marks_activity) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+      [m.name, m.unit, m.aggregation, m.dimensions ?? [], m.uniqueBy ?? null, m.description ?? '', m.marksActivity ?? false],
     );
     cached = undefined;
     return toMeter(rows[0]);

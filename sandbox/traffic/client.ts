@@ -51,7 +51,7 @@ export class PilothouseClient {
     return this.call<WorkspaceView>('workspaces', 'POST', `/api/v1/tenants/${tenantId}/workspaces`, token, ws);
   }
 
-  action(token: string, tenantId: string, workspaceId: string, verb: 'pause' | 'resume' | 'activity') {
+  action(token: string, tenantId: string, workspaceId: string, verb: 'pause' | 'resume') {
     return this.call<WorkspaceView>(`workspaces.${verb}`, 'POST', `/api/v1/tenants/${tenantId}/workspaces/${workspaceId}/${verb}`, token, {});
   }
 

@@ -44,7 +44,7 @@ export const DEMO_TRAFFIC: TrafficTimings = {
 
 export interface Counters { events: number; duplicates: number; rejected: number; spans: number; apiCalls: number; errors: number; refusals: number }
 
-interface Session { phase: 'work' | 'idle' | 'paused'; until: number; model: WorkspaceFacts['model']; lastActivityPost: number }
+interface Session { phase: 'work' | 'idle' | 'paused'; until: number; model: WorkspaceFacts['model'] }
 
 const REPOS = ['acme/api-gateway', 'acme/web-console', 'acme/billing', 'acme/infra', 'acme/mobile-app', 'acme/data-pipeline', 'acme/docs'];
 const TASKS = ['fix-flaky-tests', 'upgrade-deps', 'add-pagination', 'refactor-auth', 'write-docs', 'triage-issues', 'speed-up-ci', 'migrate-db'];
@@ -102,7 +102,7 @@ export class SyntheticTenant {
     let s = this.sessions.get(w.id);
     if (!s) {
       const model = MODELS[Math.floor(this.rnd() * MODELS.length)]!;
-      s = { phase: w.state === 'paused' ? 'paused' : 'work', until: now + between(this.rnd, w.state === 'paused' ? this.timings.pausedMs : this.timings.workMs), model, lastActivityPost: 0 };
+      s = { phase: w.state === 'paused' ? 'paused' : 'work', until: now + between(this.rnd, w.state === 'paused' ? this.timings.pausedMs : this.timings.workMs), model };
       this.sessions.set(w.id, s);
     }
     return s;
@@ -132,12 +132,7 @@ export class SyntheticTenant {
       const calls = Math.round((seconds / 60) * between(this.rnd, this.timings.callsPerMinute));
       events.push(...llmUsage(facts, calls, slot, end, this.rnd));
       for (let i = 0; i < Math.min(calls, 3); i++) traces.push(agentStepTrace(facts, this.who.id, `${slot}:${i}`, end.getTime() - i * 1500, this.rnd));
-      // The agent server reports activity; the idle reaper reads it.
-      if (now - s.lastActivityPost > 30_000) {
-        s.lastActivityPost = now;
-        await this.client.action(this.who.adminToken, this.who.id, w.id, 'activity');
-        this.counters.apiCalls++;
-      }
+      // No activity call: the LLM usage naming the workspace is what keeps the idle reaper away.
       if (now >= s.until) { s.phase = 'idle'; s.until = now + between(this.rnd, this.timings.idleMs); }
       return;
     }

@@ -11,6 +11,7 @@ import { DateTime, Uuid, errors, literals } from '../schemas.ts';
 const Meter = Type.Object({
   name: Type.String(), unit: Type.String(), aggregation: literals(AGGREGATIONS), dimensions: Type.Array(Type.String()),
   uniqueBy: Type.Union([Type.String(), Type.Null()]), description: Type.String(), builtin: Type.Boolean(),
+  marksActivity: Type.Boolean({ description: 'its events keep their subject workspace from being reaped as idle' }),
 });
 const NewMeter = Type.Object({
   name: Type.String({ pattern: '^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+$', maxLength: 100, description: 'dotted lowercase, such as gpu.seconds' }),
@@ -19,6 +20,7 @@ const NewMeter = Type.Object({
   dimensions: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_]*$', maxLength: 50 }), { maxItems: 10, uniqueItems: true })),
   uniqueBy: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]*$', maxLength: 50, description: 'for unique_count: the data field whose distinct values are counted' })),
   description: Type.Optional(Type.String({ maxLength: 500 })),
+  marksActivity: Type.Optional(Type.Boolean({ description: 'its events show an agent at work in the subject workspace, which keeps the idle reaper away (default false)' })),
 }, { additionalProperties: false });
 
 const StoredCatalog = Type.Object({ id: Uuid, version: Type.String(), effectiveFrom: DateTime, createdAt: DateTime, createdBy: Type.Union([Type.String(), Type.Null()]), document: PriceCatalog });
