@@ -1,7 +1,8 @@
-// Usage over a window from the hourly rollups: by tenant and meter, bucketed by hour, day or
-// month in a time zone, grouped by dimensions. Rollups are brought up to date first, so a
-// caller reads its own writes. Day and month buckets are built from whole UTC hours: in
-// zones with a sub-hour offset (Asia/Kolkata) a bucket edge falls on the hour before it.
+// Usage over a window: by tenant and meter, bucketed by hour, day or month in a time zone,
+// grouped by dimensions. Whole UTC hours come from the hourly rollups (brought up to date
+// first, so a caller reads its own writes); the hours the rollups cannot answer come from the
+// events themselves: the window's partial first and last hours, and every hour a bucket edge
+// cuts (days and hours in zones with a sub-hour offset, such as Asia/Kolkata at +05:30).
 import type { Db } from '../../db/pool.ts';
 import { InvalidError } from '../../tenancy/errors.ts';
 import { meterMap, type Aggregation } from './meters.ts';
@@ -76,18 +77,35 @@ export async function queryUsage(db: Db, q: UsageQuery): Promise<{ series: Serie
   }
 
   const groupCols = groupBy.map((g, i) => (g === 'workspace' ? `r.workspace_id::text AS g${i}` : g === 'tenant' ? `r.tenant_id::text AS g${i}` : `r.dimensions->>'${g.replace(/'/g, "''")}' AS g${i}`));
-  const bucketExpr = q.step === 'hour' ? 'r.hour' : `date_trunc('${q.step}', r.hour AT TIME ZONE $4) AT TIME ZONE $4`;
+  const bucketExpr = `date_trunc($6, r.at AT TIME ZONE $4) AT TIME ZONE $4`;
+  // Hours that rollups cannot answer: cut by the window's ends or by a bucket edge in the zone.
+  const split = `SELECT h FROM generate_series(date_trunc('hour', $2::timestamptz, 'UTC'), $3::timestamptz, interval '1 hour') h
+                  WHERE h < $2 OR h + interval '1 hour' > $3
+                     OR date_trunc($6, h AT TIME ZONE $4) <> date_trunc($6, (h + interval '1 hour' - interval '1 microsecond') AT TIME ZONE $4)`;
+  // Rollup rows for the whole hours, and each event of the other hours as a row of the same shape.
+  const rows = `
+      SELECT r.tenant_id, r.hour AS at, r.workspace_id, r.dimensions, r.events, r.sum, r.max, r.latest, r.latest_at, r.uniques
+        FROM usage_rollups_hourly r
+       WHERE r.meter = $1 AND r.hour >= $2 AND r.hour < $3 AND ($5::uuid[] IS NULL OR r.tenant_id = ANY($5))
+         AND r.hour NOT IN (SELECT h FROM split)
+      UNION ALL
+      SELECT e.tenant_id, e.time, e.subject, e.dimensions, 1::bigint, e.quantity, e.quantity, e.quantity, e.time,
+             CASE WHEN $7::text IS NOT NULL THEN ARRAY[e.dimensions->>$7] END
+        FROM usage_events e
+       WHERE e.meter = $1 AND e.time >= $2 AND e.time < $3 AND ($5::uuid[] IS NULL OR e.tenant_id = ANY($5))
+         AND date_trunc('hour', e.time, 'UTC') IN (SELECT h FROM split)
+         AND NOT EXISTS (SELECT 1 FROM usage_cancellations c WHERE c.tenant_id = e.tenant_id AND c.source = e.source AND c.event_id = e.event_id)`;
   const series: Series[] = [];
   for (const name of names) {
     const m = meters.get(name)!;
     const sel = (withBucket: boolean) => `
+      WITH split AS (${split}), r AS (${rows})
       SELECT ${withBucket ? `${bucketExpr} AS t,` : ''} ${[...groupCols, `${VALUE[m.aggregation]}::float8 AS value`].join(', ')}
-        FROM usage_rollups_hourly r ${m.aggregation === 'unique_count' ? 'LEFT JOIN LATERAL unnest(r.uniques) u(v) ON true' : ''}
-       WHERE r.meter = $1 AND r.hour >= $2 AND r.hour < $3 AND ($5::uuid[] IS NULL OR r.tenant_id = ANY($5)) AND $4::text IS NOT NULL
+        FROM r ${m.aggregation === 'unique_count' ? 'LEFT JOIN LATERAL unnest(r.uniques) u(v) ON true' : ''}
        GROUP BY ${[withBucket ? '1' : '', ...groupCols.map((_, i) => `g${i}`)].filter(Boolean).join(', ') || '()'}
       HAVING count(*) > 0
        ${withBucket ? 'ORDER BY 1' : ''}`;
-    const params = [name, q.from, q.to, tz, q.tenantIds ?? null];
+    const params = [name, q.from, q.to, tz, q.tenantIds ?? null, q.step, m.uniqueBy];
     const [points, totals] = await Promise.all([db.query(sel(true), params), db.query(sel(false), params)]);
     const byGroup = new Map<string, Series>();
     const keyOf = (row: Record<string, unknown>) => JSON.stringify(groupBy.map((_, i) => row[`g${i}`] ?? null));

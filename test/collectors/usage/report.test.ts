@@ -233,3 +233,55 @@ test('a unique_count meter defined through the API counts distinct values across
   const res = await t.app.inject({ url: `/api/v1/tenants/${tenant.id}/usage?meter=users.active&step=month`, headers: bearer(admin) });
   assert.equal(res.json().series[0].total, 3);
 });
+
+test('days in a zone with a half-hour offset start at its own midnight, not at the UTC hour before', async () => {
+  const tenant = await t.tenant();
+  const ingest = await t.token('ingest', tenant.id);
+  // Asia/Kolkata is UTC+05:30 all year: its midnight is 18:30 UTC. Events at 18:10 and 18:50
+  // UTC share a UTC hour but fall on two local days.
+  const day = new Date(Math.floor((Date.now() - 4 * 24 * HOUR) / (24 * HOUR)) * 24 * HOUR);
+  const before = new Date(day.getTime() + 18 * HOUR + 10 * 60_000);
+  const after = new Date(day.getTime() + 18 * HOUR + 50 * 60_000);
+  await postBatch(t.app, ingest, [
+    usageEvent({ type: 'api.calls', time: before.toISOString(), data: { quantity: 3 } }),
+    usageEvent({ type: 'api.calls', time: after.toISOString(), data: { quantity: 4 } }),
+  ]);
+  const from = new Date(day.getTime() - 24 * HOUR).toISOString();
+  const to = new Date(day.getTime() + 48 * HOUR).toISOString();
+  const res = await t.app.inject({ url: `/api/v1/tenants/${tenant.id}/usage?meter=api.calls&step=day&tz=Asia/Kolkata&from=${from}&to=${to}`, headers: bearer(admin) });
+  assert.equal(res.statusCode, 200, res.body);
+  const points = res.json().series[0].points as { t: string; value: number }[];
+  const midnight = new Date(day.getTime() + 18.5 * HOUR);
+  assert.deepEqual(points, [
+    { t: new Date(midnight.getTime() - 24 * HOUR).toISOString(), value: 3 },
+    { t: midnight.toISOString(), value: 4 },
+  ]);
+});
+
+test('a window that starts and ends inside hours counts exactly the events within it', async () => {
+  const tenant = await t.tenant();
+  const ingest = await t.token('ingest', tenant.id);
+  const hour = Math.floor((Date.now() - 3 * HOUR) / HOUR) * HOUR;
+  const at = (minutes: number) => new Date(hour + minutes * 60_000).toISOString();
+  const ids = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+  await postBatch(t.app, ingest, [10, 25, 70, 100, 115].map((m, i) => usageEvent({ id: ids[i], type: 'api.calls', time: at(m), data: { quantity: 1 + i } })));
+  await refreshRollups(t.db);
+  // 20 min .. 1 h 50: the events at 25, 70 and 100 minutes (2 + 3 + 4); then one of them is cancelled.
+  const sum = async () => (await t.app.inject({ url: `/api/v1/tenants/${tenant.id}/usage?meter=api.calls&step=hour&from=${at(20)}&to=${at(110)}`, headers: bearer(admin) })).json().series[0]?.total;
+  assert.equal(await sum(), 9);
+  await cancelEvent(t.db, tenant.id, { source: '/agents/test', id: ids[1]! });
+  assert.equal(await sum(), 7);
+});
+
+test('distinct values are counted once across rolled-up hours and hours read from events', async () => {
+  const tenant = await t.tenant();
+  const ingest = await t.token('ingest', tenant.id);
+  const created = await t.app.inject({ method: 'POST', url: '/api/v1/meters', headers: bearer(admin), payload: { name: 'users.edge', unit: 'users', aggregation: 'unique_count', uniqueBy: 'user' } });
+  assert.equal(created.statusCode, 201, created.body);
+  const hour = Math.floor((Date.now() - 4 * HOUR) / HOUR) * HOUR;
+  const at = (minutes: number) => new Date(hour + minutes * 60_000).toISOString();
+  // ann in a whole hour and in the partial last hour; bob only in the partial first hour.
+  await postBatch(t.app, ingest, [[5, 'bob'], [70, 'ann'], [130, 'ann']].map(([m, user]) => usageEvent({ type: 'users.edge', time: at(m as number) }, { quantity: 1, user })));
+  const res = await t.app.inject({ url: `/api/v1/tenants/${tenant.id}/usage?meter=users.edge&step=day&tz=UTC&from=${at(1)}&to=${at(140)}`, headers: bearer(admin) });
+  assert.equal(res.json().series[0].total, 2);
+});
