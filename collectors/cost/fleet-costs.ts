@@ -1,7 +1,9 @@
-// Reads of the fleet cost samples: hourly lines (a tenant's share, system, idle, over-commit)
-// and totals over a window. A tenant's read is filtered in SQL to its own line only.
+// Reads of the fleet cost: hourly lines (a tenant's share, system, idle, over-commit) and
+// totals over a window, from the minute samples and the hours compacted from older ones (a
+// compacted hour counts whole when the window starts or ends inside it). A tenant's read is
+// filtered in SQL to its own line only.
 import { Decimal } from 'decimal.js';
-import type { Queryable } from '../../db/pool.ts';
+import { withTransaction, type Db, type Queryable } from '../../db/pool.ts';
 
 export interface FleetCostLine { line: string; tenantId: string | null; cpu: string; memory: string; total: string }
 export interface FleetCosts { hours: ({ hour: string } & FleetCostLine)[]; totals: FleetCostLine[]; total: string }
@@ -10,9 +12,13 @@ export async function fleetCosts(db: Queryable, q: { from: Date; to: Date; tenan
   const params: unknown[] = [q.from, q.to];
   if (q.tenantId) params.push(q.tenantId);
   const { rows } = await db.query<{ hour: Date; line: string; tenant_id: string | null; cpu: string; memory: string; total: string }>(
-    `SELECT date_trunc('hour', sample_minute) AS hour, line, tenant_id, sum(cpu)::text AS cpu, sum(memory)::text AS memory, sum(total)::text AS total
-       FROM fleet_cost_samples
-      WHERE sample_minute >= $1 AND sample_minute < $2 ${q.tenantId ? `AND line = 'tenant' AND tenant_id = $3` : ''}
+    `SELECT hour, line, tenant_id, sum(cpu)::text AS cpu, sum(memory)::text AS memory, sum(total)::text AS total
+       FROM (SELECT date_trunc('hour', sample_minute, 'UTC') AS hour, line, tenant_id, cpu, memory, total
+               FROM fleet_cost_samples WHERE sample_minute >= $1 AND sample_minute < $2
+             UNION ALL
+             SELECT hour, line, tenant_id, cpu, memory, total
+               FROM fleet_cost_hourly WHERE hour > $1 - interval '1 hour' AND hour < $2) c
+      ${q.tenantId ? `WHERE line = 'tenant' AND tenant_id = $3` : ''}
       GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`, params);
   const totals = new Map<string, { line: string; tenantId: string | null; cpu: Decimal; memory: Decimal; total: Decimal }>();
   let total = new Decimal(0);
@@ -27,4 +33,32 @@ export async function fleetCosts(db: Queryable, q: { from: Date; to: Date; tenan
     totals: [...totals.values()].map((t) => ({ line: t.line, tenantId: t.tenantId, cpu: t.cpu.toString(), memory: t.memory.toString(), total: t.total.toString() })),
     total: total.toString(),
   };
+}
+
+/** Minute samples are kept this long, then compacted into hours. */
+export const MINUTE_SAMPLE_DAYS = 7;
+
+/**
+ * Sums the minute samples of every whole hour older than `keepDays` into fleet_cost_hourly
+ * and deletes them, in one transaction under the collector's lock. A minute stored into an
+ * hour already compacted adds to it.
+ */
+export async function compactFleetCost(db: Db, now = new Date(), keepDays = MINUTE_SAMPLE_DAYS): Promise<{ minutes: number; hours: number }> {
+  const before = new Date(Math.floor((now.getTime() - keepDays * 86_400_000) / 3_600_000) * 3_600_000);
+  return withTransaction(db, async (c) => {
+    await c.query(`SELECT pg_advisory_xact_lock(hashtext('fleet_cost_samples'))`);
+    const { rows } = await c.query<{ minutes: number; hours: number }>(
+      `WITH gone AS (DELETE FROM fleet_cost_samples WHERE sample_minute < $1 RETURNING *),
+            hours AS (
+              INSERT INTO fleet_cost_hourly AS h (hour, line, tenant_id, cpu, memory, total, minutes)
+              SELECT date_trunc('hour', sample_minute, 'UTC'), line, tenant_id, sum(cpu), sum(memory), sum(total), count(*)
+                FROM gone GROUP BY 1, 2, 3
+              ON CONFLICT (hour, line, tenant_key) DO UPDATE
+                SET cpu = h.cpu + excluded.cpu, memory = h.memory + excluded.memory, total = h.total + excluded.total, minutes = h.minutes + excluded.minutes
+              RETURNING 1)
+       SELECT (SELECT count(*) FROM gone)::int AS minutes, (SELECT count(*) FROM hours)::int AS hours`,
+      [before],
+    );
+    return rows[0]!;
+  });
 }

@@ -1,9 +1,11 @@
-// The fleet cost collection every minute (node-cron, UTC), only when a cluster is configured.
-// Safe on several replicas: each minute's rows are replaced under an advisory lock.
+// The fleet cost collection every minute and the compaction of old minutes into hours every
+// hour (node-cron, UTC), only when a cluster is configured. Safe on several replicas: both
+// run under the same advisory lock, a minute's rows are replaced, a compacted minute is gone.
 import * as k8s from '@kubernetes/client-node';
 import cron from 'node-cron';
 import type { Db } from '../../db/pool.ts';
 import { collectFleetCost } from './fleet-collector.ts';
+import { compactFleetCost } from './fleet-costs.ts';
 
 export type FleetAccess = { server: string } | { kubeconfig: string } | { inCluster: true };
 
@@ -31,5 +33,12 @@ export function startFleetCostJob(db: Db, access: FleetAccess, log: { error(obj:
       log.error({ job: 'fleet-cost', err }, 'fleet cost collection failed');
     }
   }, { name: 'fleet-cost', timezone: 'UTC', noOverlap: true });
-  return { stop: () => void task.stop() };
+  const compaction = cron.schedule('7 * * * *', async () => {
+    try {
+      await compactFleetCost(db);
+    } catch (err) {
+      log.error({ job: 'fleet-cost-compaction', err }, 'fleet cost compaction failed');
+    }
+  }, { name: 'fleet-cost-compaction', timezone: 'UTC', noOverlap: true });
+  return { stop: () => { void task.stop(); void compaction.stop(); } };
 }

@@ -10,6 +10,7 @@ import { allocateSample, collectFleetCost, readFleet, SAMPLE_HOURS, storeSample,
 import type { RatesT } from '../../../collectors/cost/catalog.ts';
 import { eventually } from '../../eventually.ts';
 import { summarizeFleet } from '../../../collectors/fleet/summary.ts';
+import { compactFleetCost, fleetCosts } from '../../../collectors/cost/fleet-costs.ts';
 
 const POOLS: NodePoolSpec[] = [
   { name: 'r1-on-demand', region: 'r1', zones: ['r1a'], capacityType: 'on-demand', instanceType: 'm6i.4xlarge', min: 1, max: 1, initial: 1 },
@@ -146,4 +147,28 @@ test('a window whose end is not after its start is a 400 that says so', async ()
 test('the platform fleet costs need fleet:read: a tenant token is refused', async () => {
   const res = await t.app.inject({ url: `/api/v1/fleet/costs?${window}`, headers: bearer(await t.token('owner', tenants[0]!)) });
   assert.equal(res.statusCode, 403);
+});
+
+test('minutes older than a week are compacted into hours, and the costs read the same before and after', async () => {
+  // Two hours of minutes ten days back and one recent minute, from one real sample.
+  const allocation = allocateSample(await readFleet(sb.kubeConfig()), rates);
+  const old = Date.UTC(2026, 10, 10, 8);
+  for (let m = 0; m < 120; m += 7) await storeSample(t.db, new Date(old + m * 60_000), allocation);
+  const recent = new Date(Date.UTC(2026, 10, 27, 9, 30));
+  await storeSample(t.db, recent, allocation);
+  const span = { from: new Date(old - 3_600_000), to: new Date(recent.getTime() + 60_000) };
+  const mine = { ...span, tenantId: tenants[0]! };
+  const [beforeAll, beforeMine] = [await fleetCosts(t.db, span), await fleetCosts(t.db, mine)];
+
+  const now = new Date(Date.UTC(2026, 10, 28, 12));
+  const first = await compactFleetCost(t.db, now);
+  assert.equal(first.minutes, 18 * (allocation.tenants.length + 2), 'every old minute row compacted');
+  assert.equal(first.hours, 2 * (allocation.tenants.length + 2), 'one row per hour and line');
+  assert.deepEqual(await compactFleetCost(t.db, now), { minutes: 0, hours: 0 });
+  const { rows } = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM fleet_cost_samples WHERE sample_minute < $1', [new Date(now.getTime() - 7 * 86_400_000)]);
+  assert.equal(rows[0]!.n, 0);
+
+  assert.deepEqual(await fleetCosts(t.db, span), beforeAll);
+  assert.deepEqual(await fleetCosts(t.db, mine), beforeMine);
+  assert.ok(beforeMine.hours.every((h) => h.line === 'tenant' && h.tenantId === tenants[0]));
 });
