@@ -12,7 +12,7 @@ import { ControllerRuntime } from '../../../controllers/runtime/runtime.ts';
 import { PgElector } from '../../../controllers/runtime/elector.ts';
 import { createReaperController } from '../../../controllers/reaper/reaper.ts';
 import { LEASE_NAME } from '../../../controllers/index.ts';
-import { postBatch, usageEvent } from './fixtures.ts';
+import { postBatch, sendRetrying, usageEvent } from './fixtures.ts';
 
 const t = await buildTestApp();
 const tenant = await t.tenant();
@@ -109,7 +109,7 @@ test('concurrent batches naming the same workspaces in opposite orders all land'
   const b = await idleWorkspace('pair-b');
   const results = await Promise.all(Array.from({ length: 12 }, (_, i) => {
     const order = i % 2 ? [a, b] : [b, a];
-    return postBatch(t.app, ingest, order.map((subject, k) => usageEvent({ subject, time: new Date(Date.now() - (k + 1) * 40_000 - i * 1000).toISOString() })));
+    return sendRetrying(t.app, ingest, order.map((subject, k) => usageEvent({ subject, time: new Date(Date.now() - (k + 1) * 40_000 - i * 1000).toISOString() })));
   }));
   for (const r of results) assert.equal(r.statusCode, 200, r.body);
   assert.equal(results.reduce((s, r) => s + r.json().accepted, 0), 24);

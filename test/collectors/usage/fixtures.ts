@@ -32,3 +32,13 @@ export function postEvent(app: FastifyInstance, token: string, event: unknown) {
 }
 
 export const hoursAgo = (h: number, from = Date.now()) => new Date(from - h * 3600_000);
+
+/** Sends a batch like a careful client: after a 429, again once Retry-After has passed (shortened here). */
+export async function sendRetrying(app: FastifyInstance, token: string, events: unknown[]) {
+  for (;;) {
+    const res = await postBatch(app, token, events);
+    if (res.statusCode !== 429) return res;
+    if (!res.headers['retry-after']) throw new Error('a 429 without Retry-After');
+    await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+  }
+}

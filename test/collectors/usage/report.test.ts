@@ -7,7 +7,7 @@ import { Decimal } from 'decimal.js';
 import { bearer, buildTestApp } from '../../helper.ts';
 import { cancelEvent } from '../../../collectors/usage/corrections.ts';
 import { refreshRollups } from '../../../collectors/usage/rollups.ts';
-import { postBatch, postEvent, usageEvent } from './fixtures.ts';
+import { postBatch, postEvent, sendRetrying, usageEvent } from './fixtures.ts';
 
 const t = await buildTestApp({ env: { USAGE_MAX_IN_FLIGHT: '4' } });
 const admin = await t.token('admin');
@@ -33,18 +33,10 @@ async function report(tenantId: string, token: string, period = thisPeriod) {
   return res.json();
 }
 
-/** Sends a batch like a careful client: retry on 429 after Retry-After (shortened here). */
 async function send(token: string, events: unknown[]) {
-  for (;;) {
-    const res = await postBatch(t.app, token, events);
-    if (res.statusCode === 429) {
-      assert.ok(res.headers['retry-after'], '429 carries Retry-After');
-      await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
-      continue;
-    }
-    assert.equal(res.statusCode, 200, res.body);
-    return res.json() as { accepted: number; duplicates: number; rejected: number };
-  }
+  const res = await sendRetrying(t.app, token, events);
+  assert.equal(res.statusCode, 200, res.body);
+  return res.json() as { accepted: number; duplicates: number; rejected: number };
 }
 
 test('concurrent clients sending overlapping batches with retries and duplicates get exact report totals', async () => {
