@@ -1,11 +1,13 @@
-// The console in real Chromium reports its own web vitals and errors to /collect through
-// @grafana/faro-web-sdk; the Frontend page shows them; the trace explorer finds a request
-// and draws its waterfall.
+// The console in real Chromium reports its own web vitals, errors and traces to /collect
+// through @grafana/faro-web-sdk; the Frontend page shows them; the trace explorer finds a
+// request and draws its waterfall; a page's API call joins the server's trace.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { skipWithout } from '../tools.ts';
-import { buildTestApp } from '../helper.ts';
+import { buildTestApp, createTestDb } from '../helper.ts';
+import { startPilothouse } from '../process.ts';
+import { createBootstrapLink } from '../../server/auth/sessions.ts';
 import { ingestTraces } from '../../collectors/otlp/ingest.ts';
 
 const skip = skipWithout('chromium');
@@ -99,4 +101,35 @@ test('the trace explorer lists a slow request and opens it as a waterfall', { sk
   await page.getByRole('heading', { name: 'pull image' }).waitFor();
   assert.equal(await waterfall.getByRole('listitem').count(), 2);
   assert.deepEqual(errors, []);
+});
+
+test('a console page\'s API call is one trace: the browser\'s fetch span is the parent of the server\'s span', { skip }, async () => {
+  const { launchBrowser, strictPage } = await import('../browser.ts');
+  const { url, pool } = await createTestDb();
+  const env: Record<string, string> = {
+    ...process.env as Record<string, string>, DATABASE_URL: url, PORT: '0', LOG_LEVEL: 'warn', PILOTHOUSE_DEMO: 'off',
+    PILOTHOUSE_SELF_TRACING: 'true', OTEL_BSP_SCHEDULE_DELAY: '100',
+  };
+  delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const server = await startPilothouse(env);
+  try {
+    const { page, errors } = await strictPage(await launchBrowser());
+    await page.goto(`${server.base}/auth/bootstrap?token=${await createBootstrapLink(pool)}`);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.waitForFunction(() => 'faro' in window, undefined, { timeout: 20_000 });
+    // A fetch made once tracing runs: the Tenants page lists tenants through the API.
+    await page.getByRole('link', { name: 'Tenants' }).click();
+    await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+
+    const linked = await until('a browser span with a server child', async () => (await pool.query(
+      `SELECT b.service AS browser, s.service AS server, s.route
+         FROM spans b JOIN spans s ON s.trace_id = b.trace_id AND s.parent_span_id = b.span_id
+        WHERE b.tenant_id IS NULL AND s.tenant_id IS NULL AND b.service = 'pilothouse-console' AND s.kind = 2 AND s.route LIKE 'GET /api/v1/tenants%'
+        LIMIT 1`,
+    )).rows[0], 20_000, async () => JSON.stringify((await pool.query(`SELECT service, name, kind, route FROM spans ORDER BY start_time DESC LIMIT 15`)).rows));
+    assert.deepEqual(linked, { browser: 'pilothouse-console', server: 'pilothouse', route: linked.route });
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.stop();
+  }
 });
