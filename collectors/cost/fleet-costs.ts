@@ -6,20 +6,28 @@ import { Decimal } from 'decimal.js';
 import { withTransaction, type Db, type Queryable } from '../../db/pool.ts';
 
 export interface FleetCostLine { line: string; tenantId: string | null; cpu: string; memory: string; total: string }
-export interface FleetCosts { hours: ({ hour: string } & FleetCostLine)[]; totals: FleetCostLine[]; total: string }
+/** `minutes`: how many minutes of the hour were sampled, so a partial hour's rate is total × 60 ÷ minutes */
+export interface FleetCosts { hours: ({ hour: string; minutes: number } & FleetCostLine)[]; totals: FleetCostLine[]; total: string }
 
 export async function fleetCosts(db: Queryable, q: { from: Date; to: Date; tenantId?: string }): Promise<FleetCosts> {
   const params: unknown[] = [q.from, q.to];
   if (q.tenantId) params.push(q.tenantId);
-  const { rows } = await db.query<{ hour: Date; line: string; tenant_id: string | null; cpu: string; memory: string; total: string }>(
-    `SELECT hour, line, tenant_id, sum(cpu)::text AS cpu, sum(memory)::text AS memory, sum(total)::text AS total
-       FROM (SELECT date_trunc('hour', sample_minute, 'UTC') AS hour, line, tenant_id, cpu, memory, total
-               FROM fleet_cost_samples WHERE sample_minute >= $1 AND sample_minute < $2
-             UNION ALL
-             SELECT hour, line, tenant_id, cpu, memory, total
-               FROM fleet_cost_hourly WHERE hour > $1 - interval '1 hour' AND hour < $2) c
+  // An hour's sampled minutes are counted over every line before a tenant's read is narrowed
+  // to its own: a tenant's hourly rate divides by the minutes the fleet was sampled.
+  const { rows } = await db.query<{ hour: Date; minutes: number; line: string; tenant_id: string | null; cpu: string; memory: string; total: string }>(
+    `WITH c AS (
+       SELECT date_trunc('hour', sample_minute, 'UTC') AS hour, sample_minute, NULL::int AS minutes, line, tenant_id, cpu, memory, total
+         FROM fleet_cost_samples WHERE sample_minute >= $1 AND sample_minute < $2
+       UNION ALL
+       SELECT hour, NULL, minutes, line, tenant_id, cpu, memory, total
+         FROM fleet_cost_hourly WHERE hour > $1 - interval '1 hour' AND hour < $2
+     ), m AS (
+       SELECT hour, least(60, count(DISTINCT sample_minute) + coalesce(max(minutes), 0))::int AS minutes FROM c GROUP BY hour
+     )
+     SELECT c.hour, m.minutes, line, tenant_id, sum(cpu)::text AS cpu, sum(memory)::text AS memory, sum(total)::text AS total
+       FROM c JOIN m USING (hour)
       ${q.tenantId ? `WHERE line = 'tenant' AND tenant_id = $3` : ''}
-      GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`, params);
+      GROUP BY 1, 2, 3, 4 ORDER BY 1, 3, 4`, params);
   const totals = new Map<string, { line: string; tenantId: string | null; cpu: Decimal; memory: Decimal; total: Decimal }>();
   let total = new Decimal(0);
   for (const r of rows) {
@@ -29,7 +37,7 @@ export async function fleetCosts(db: Queryable, q: { from: Date; to: Date; tenan
     total = total.add(r.total);
   }
   return {
-    hours: rows.map((r) => ({ hour: r.hour.toISOString(), line: r.line, tenantId: r.tenant_id, cpu: r.cpu, memory: r.memory, total: r.total })),
+    hours: rows.map((r) => ({ hour: r.hour.toISOString(), minutes: r.minutes, line: r.line, tenantId: r.tenant_id, cpu: r.cpu, memory: r.memory, total: r.total })),
     totals: [...totals.values()].map((t) => ({ line: t.line, tenantId: t.tenantId, cpu: t.cpu.toString(), memory: t.memory.toString(), total: t.total.toString() })),
     total: total.toString(),
   };

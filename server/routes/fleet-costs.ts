@@ -18,7 +18,7 @@ const Line = {
 };
 const Costs = Type.Object({
   from: DateTime, to: DateTime, currency: Type.Literal('USD'),
-  hours: Type.Array(Type.Object({ hour: DateTime, ...Line })),
+  hours: Type.Array(Type.Object({ hour: DateTime, minutes: Type.Integer({ minimum: 1, maximum: 60, description: 'minutes of the hour that were sampled: the hour\'s rate is total × 60 ÷ minutes' }), ...Line })),
   totals: Type.Array(Type.Object(Line)),
   total: Money,
 });

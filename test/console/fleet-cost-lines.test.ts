@@ -10,11 +10,11 @@ const costs = (hours: FleetCosts['hours'], totals: FleetCosts['totals'], total: 
 
 test('the chart sums every tenant into one line per hour beside system, idle and over-commit', () => {
   const c = chartOf(costs([
-    { hour: H1, line: 'tenant', tenantId: 'a', total: '0.10' },
-    { hour: H1, line: 'tenant', tenantId: 'b', total: '0.20' },
-    { hour: H1, line: 'idle', tenantId: null, total: '0.50' },
-    { hour: H2, line: 'tenant', tenantId: 'a', total: '0.05' },
-    { hour: H2, line: 'system', tenantId: null, total: '0.01' },
+    { hour: H1, minutes: 60, line: 'tenant', tenantId: 'a', total: '0.10' },
+    { hour: H1, minutes: 60, line: 'tenant', tenantId: 'b', total: '0.20' },
+    { hour: H1, minutes: 60, line: 'idle', tenantId: null, total: '0.50' },
+    { hour: H2, minutes: 60, line: 'tenant', tenantId: 'a', total: '0.05' },
+    { hour: H2, minutes: 60, line: 'system', tenantId: null, total: '0.01' },
   ], [], '0'));
   assert.deepEqual(c.times, [Date.parse(H1) / 1000, Date.parse(H2) / 1000]);
   assert.deepEqual(c.lines.map((l) => [l.label, l.values]), [
@@ -23,6 +23,15 @@ test('the chart sums every tenant into one line per hour beside system, idle and
     ['idle (unallocated)', [0.5, 0]],
     ['over-commit', [0, 0]],
   ]);
+});
+
+test('an hour sampled for only some minutes is drawn at its rate per hour, not as a dip', () => {
+  // Ten minutes of the current hour have cost 0.05: the fleet runs at 0.30 an hour.
+  const c = chartOf(costs([
+    { hour: H1, minutes: 60, line: 'idle', tenantId: null, total: '0.30' },
+    { hour: H2, minutes: 10, line: 'idle', tenantId: null, total: '0.05' },
+  ], [], '0'));
+  assert.deepEqual(c.lines.find((l) => l.label === 'idle (unallocated)')!.values, [0.3, 0.3]);
 });
 
 test('the totals name the top tenants, fold the rest into one row and keep idle apart with its share', () => {

@@ -172,3 +172,14 @@ test('minutes older than a week are compacted into hours, and the costs read the
   assert.deepEqual(await fleetCosts(t.db, mine), beforeMine);
   assert.ok(beforeMine.hours.every((h) => h.line === 'tenant' && h.tenantId === tenants[0]));
 });
+
+test('each hour says how many of its minutes were sampled, for tenants too', async () => {
+  const allocation = allocateSample(await readFleet(sb.kubeConfig()), rates);
+  const hour = Date.UTC(2026, 10, 26, 14);
+  for (const m of [0, 1, 2, 30]) await storeSample(t.db, new Date(hour + m * 60_000), allocation);
+  const span = { from: new Date(hour), to: new Date(hour + 3_600_000) };
+  const all = await fleetCosts(t.db, span);
+  assert.ok(all.hours.length > 0 && all.hours.every((h) => h.minutes === 4), JSON.stringify(all.hours.map((h) => h.minutes)));
+  const mine = await fleetCosts(t.db, { ...span, tenantId: tenants[0]! });
+  assert.ok(mine.hours.length === 1 && mine.hours[0]!.minutes === 4);
+});

@@ -3,7 +3,7 @@
 // Plain TypeScript (no Svelte), so the arithmetic is testable outside a browser.
 
 export interface CostLine { line: 'tenant' | 'system' | 'idle' | 'overcommit'; tenantId: string | null; total: string }
-export interface FleetCosts { from: string; to: string; hours: (CostLine & { hour: string })[]; totals: CostLine[]; total: string }
+export interface FleetCosts { from: string; to: string; hours: (CostLine & { hour: string; minutes: number })[]; totals: CostLine[]; total: string }
 
 export const CHART_LINES = [
   { key: 'tenant', label: 'tenants (sum)', color: '#2563eb' },
@@ -14,14 +14,17 @@ export const CHART_LINES = [
 
 export interface Chart { times: number[]; lines: { label: string; color: string; values: number[] }[] }
 
-/** One point per hour that has samples; an hour's total is its cost, i.e. USD per hour (the current hour is partial). */
+/**
+ * One point per hour that has samples: the hour's average rate in USD per hour, its cost × 60 ÷
+ * the minutes sampled, so the current hour (or one with missed samples) is not drawn as a dip.
+ */
 export function chartOf(costs: FleetCosts): Chart {
   const times = [...new Set(costs.hours.map((h) => Date.parse(h.hour) / 1000))].sort((a, b) => a - b);
   const index = new Map(times.map((t, i) => [t, i]));
   const lines = CHART_LINES.map((l) => ({ label: l.label, color: l.color, values: times.map(() => 0) }));
   for (const h of costs.hours) {
     const line = CHART_LINES.findIndex((l) => l.key === h.line);
-    if (line >= 0) lines[line]!.values[index.get(Date.parse(h.hour) / 1000)!]! += Number(h.total);
+    if (line >= 0) lines[line]!.values[index.get(Date.parse(h.hour) / 1000)!]! += (Number(h.total) * 60) / Math.max(1, h.minutes);
   }
   for (const l of lines) l.values = l.values.map((v) => Math.round(v * 1e6) / 1e6);
   return { times, lines };
