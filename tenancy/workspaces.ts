@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/pool.ts';
 import { ConflictError, InvalidError, NotFoundError, isUniqueViolation } from './errors.ts';
-import { allowedTransitions, canTransition, type WorkspaceState } from './workspace-states.ts';
+import { WORKSPACE_STATES, allowedTransitions, canTransition, type WorkspaceState } from './workspace-states.ts';
 
 export const RESOURCE_FACTORS = [1, 2, 4, 8] as const;
 export const NODE_POOLS = ['on-demand', 'spot'] as const;
@@ -142,6 +142,17 @@ export async function listWorkspaces(db: Queryable, f: WorkspaceFilter): Promise
   const items = rows.slice(0, f.limit).map(toWorkspace);
   const last = rows[f.limit - 1];
   return { items, nextCursor: rows.length > f.limit && last ? encodeCursor(last) : null };
+}
+
+/** Workspaces by state, of one tenant or of all; every state is present, zero or not. */
+export async function countWorkspaces(db: Queryable, f: { tenantId?: string } = {}): Promise<Record<WorkspaceState, number>> {
+  const { rows } = await db.query<{ state: WorkspaceState; n: number }>(
+    `SELECT state, count(*)::int AS n FROM workspaces WHERE $1::uuid IS NULL OR tenant_id = $1 GROUP BY state`,
+    [f.tenantId ?? null],
+  );
+  const counts = Object.fromEntries(WORKSPACE_STATES.map((s) => [s, 0])) as Record<WorkspaceState, number>;
+  for (const r of rows) counts[r.state] = r.n;
+  return counts;
 }
 
 export interface Transition {

@@ -2,6 +2,8 @@
 import { after } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { TOOLS } from './tools.ts';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { createBootstrapLink } from '../server/auth/sessions.ts';
 
 export async function launchBrowser(): Promise<Browser> {
@@ -30,12 +32,18 @@ export async function strictPage(browser: Browser): Promise<{ page: Page; errors
   return { page, errors };
 }
 
+/** The base URL of `app` on a loopback port, listening from the first call on. */
+export async function listening(app: FastifyInstance): Promise<string> {
+  if (app.server.listening) return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  return app.listen({ port: 0, host: '127.0.0.1' });
+}
+
 /**
  * The console served by `t.app` on a loopback port, in a fresh browser, signed in as the
  * first admin through a one-time bootstrap link, on the Overview page.
  */
-export async function signedInAdmin(t: { app: { listen(o: { port: number; host: string }): Promise<string> }; db: Parameters<typeof createBootstrapLink>[0] }): Promise<{ base: string; browser: Browser; page: Page; errors: string[] }> {
-  const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+export async function signedInAdmin(t: { app: FastifyInstance; db: Parameters<typeof createBootstrapLink>[0] }): Promise<{ base: string; browser: Browser; page: Page; errors: string[] }> {
+  const base = await listening(t.app);
   const browser = await launchBrowser();
   const { page, errors } = await strictPage(browser);
   await page.goto(`${base}/auth/bootstrap?token=${await createBootstrapLink(t.db)}`);

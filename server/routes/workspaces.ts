@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import {
-  getWorkspace, listTransitions, listWorkspaces, transitionWorkspace,
+  countWorkspaces, getWorkspace, listTransitions, listWorkspaces, transitionWorkspace,
 } from '../../tenancy/workspaces.ts';
 import { startups } from '../../tenancy/workspace-startup.ts';
+import { WORKSPACE_STATES } from '../../tenancy/workspace-states.ts';
 import { createAdmitted, pauseWorkspace, resumeWorkspace, touchWorkspace } from '../../controllers/workspaces/operations.ts';
 import { actorOf } from '../auth/principal.ts';
 import {
@@ -40,6 +41,17 @@ export default async function workspaces(app: FastifyInstance) {
     config: { auth: { permission: 'fleet:read' } },
     schema: { tags: ['workspaces'], summary: 'Workspaces of every tenant (platform roles)', querystring: PlatformQuery, response: { 200: Page(Workspace), ...errors(400) } },
   }, async (req) => listWorkspaces(app.db, req.query));
+
+  const Counts = Type.Object(Object.fromEntries(WORKSPACE_STATES.map((s) => [s, Type.Integer({ minimum: 0 })])), { description: 'workspaces in each state' });
+  app.get<{ Params: Static<typeof TenantParams> }>('/api/v1/tenants/:tenantId/workspaces/counts', {
+    config: { auth: { permission: 'workspaces:read' } },
+    schema: { tags: ['workspaces'], summary: 'A tenant\'s workspaces by state', params: TenantParams, response: { 200: Counts } },
+  }, async (req) => countWorkspaces(app.db, { tenantId: req.params.tenantId }));
+
+  app.get<{ Querystring: { tenantId?: string } }>('/api/v1/workspaces/counts', {
+    config: { auth: { permission: 'fleet:read' } },
+    schema: { tags: ['workspaces'], summary: 'Workspaces by state, of every tenant or of one (platform roles)', querystring: Type.Object({ tenantId: Type.Optional(Uuid) }, { additionalProperties: false }), response: { 200: Counts, ...errors(400) } },
+  }, async (req) => countWorkspaces(app.db, { tenantId: req.query.tenantId }));
 
   app.post<{ Params: Static<typeof TenantParams>; Body: Static<typeof NewWorkspaceBody> }>('/api/v1/tenants/:tenantId/workspaces', {
     config: { auth: { permission: 'workspaces:write' } },

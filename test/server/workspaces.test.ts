@@ -104,3 +104,29 @@ test('two workspaces of one tenant cannot share a name; another tenant may use i
   const ok = await t.app.inject({ method: 'POST', url: `/api/v1/tenants/${other.id}/workspaces`, headers: bearer(await t.token('member', other.id)), payload: { name: 'shared', region: 'eu-west-1' } });
   assert.equal(ok.statusCode, 201);
 });
+
+test('counts by state cover every state, per tenant for its members and across tenants for platform roles', async () => {
+  const a = await t.tenant();
+  const b = await t.tenant();
+  const tokA = await t.token('member', a.id);
+  const tokB = await t.token('member', b.id);
+  const make = async (tenantId: string, tok: string, name: string) => (await t.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenantId}/workspaces`, headers: bearer(tok), payload: { name, region: 'eu-west-1' } })).json().id as string;
+  await make(a.id, tokA, 'a1');
+  const failing = await make(a.id, tokA, 'a2');
+  await transitionWorkspace(t.db, a.id, failing, { to: 'error', reason: 'image pull failed' });
+  await make(b.id, tokB, 'b1');
+
+  const own = await t.app.inject({ url: `/api/v1/tenants/${a.id}/workspaces/counts`, headers: bearer(tokA) });
+  assert.equal(own.statusCode, 200, own.body);
+  assert.deepEqual(own.json(), { pending: 1, starting: 0, running: 0, paused: 0, archived: 0, error: 1 });
+  // Another tenant's counts are as invisible as its workspaces.
+  assert.equal((await t.app.inject({ url: `/api/v1/tenants/${b.id}/workspaces/counts`, headers: bearer(tokA) })).statusCode, 404);
+  assert.equal((await t.app.inject({ url: '/api/v1/workspaces/counts', headers: bearer(tokA) })).statusCode, 403);
+
+  const viewer = await t.token('viewer');
+  const one = await t.app.inject({ url: `/api/v1/workspaces/counts?tenantId=${b.id}`, headers: bearer(viewer) });
+  assert.deepEqual(one.json(), { pending: 1, starting: 0, running: 0, paused: 0, archived: 0, error: 0 });
+  const all = (await t.app.inject({ url: '/api/v1/workspaces/counts', headers: bearer(viewer) })).json();
+  const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM workspaces`);
+  assert.equal(Object.values(all as Record<string, number>).reduce((s, n) => s + n, 0), rows[0].n);
+});
