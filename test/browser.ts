@@ -50,3 +50,8 @@ export async function signedInAdmin(t: { app: FastifyInstance; db: Parameters<ty
   await page.getByRole('heading', { name: 'Overview' }).waitFor();
   return { base, browser, page, errors };
 }
+
+/** Follows the main navigation's entry `label` (Overview cards link to the same pages). */
+export function navigate(page: Page, label: string): Promise<void> {
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
+}

@@ -17,7 +17,7 @@ const POOLS: NodePoolSpec[] = ['eu-west-1', 'us-east-1'].flatMap((region) => [
 ]);
 
 test('a platform admin sees each region\'s node pools and the fleet cost with its idle line', { skip }, async () => {
-  const { signedInAdmin } = await import('../browser.ts');
+  const { navigate, signedInAdmin } = await import('../browser.ts');
   const cluster = await startTestCluster({ pools: POOLS });
   const t = await buildTestApp({ console: true, cluster: { mode: 'simulated', server: cluster.url } });
   await loadCatalogFile(t.db, 'collectors/cost/default-catalog.yaml');
@@ -34,7 +34,7 @@ test('a platform admin sees each region\'s node pools and the fleet cost with it
   await collectFleetCost(t.db, cluster.api.kubeConfig());
 
   const { page, errors } = await signedInAdmin(t);
-  await page.getByRole('link', { name: 'Fleet' }).click();
+  await navigate(page, 'Fleet');
   await page.getByRole('heading', { name: 'Fleet', exact: true }).waitFor();
 
   await page.getByRole('note').filter({ hasText: /Simulated fleet/ }).waitFor();

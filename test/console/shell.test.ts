@@ -7,7 +7,7 @@ import { createBootstrapLink } from '../../server/auth/sessions.ts';
 const skip = skipWithout('chromium');
 
 test('an admin signs in through the bootstrap link, creates a tenant in the form and sees it listed', { skip }, async () => {
-  const { launchBrowser, strictPage } = await import('../browser.ts');
+  const { launchBrowser, navigate, strictPage } = await import('../browser.ts');
   const t = await buildTestApp({ console: true });
   const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser();
@@ -20,7 +20,7 @@ test('an admin signs in through the bootstrap link, creates a tenant in the form
 
   await page.goto(`${base}/auth/bootstrap?token=${await createBootstrapLink(t.db)}`);
   await page.getByRole('heading', { name: 'Overview' }).waitFor();
-  await page.getByRole('link', { name: 'Tenants' }).click();
+  await navigate(page, 'Tenants');
   await page.getByRole('heading', { name: 'Tenants' }).waitFor();
 
   await page.getByLabel('Name').fill('Initech');

@@ -12,7 +12,7 @@ const MINUTE = 60_000;
 const spec = (name: string, service: string, display: string) => requestErrorsSpec(name, service, { displayName: display });
 
 test('the SLO list leads with the burning SLO and warns of low traffic; its page shows objective, SLI, budget, charts, tiers and monthly compliance', { skip }, async () => {
-  const { signedInAdmin } = await import('../browser.ts');
+  const { navigate, signedInAdmin } = await import('../browser.ts');
   const t = await buildTestApp({ console: true });
   const sre = await t.token('sre');
   for (const [name, service, display] of [['checkout-errors', 'checkout', 'Checkout errors'], ['quiet-errors', 'quiet', 'Quiet errors']]) {
@@ -29,7 +29,7 @@ test('the SLO list leads with the burning SLO and warns of low traffic; its page
   assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/slos/evaluate', headers: bearer(sre), payload: { slos: ['checkout-errors', 'quiet-errors'] } })).statusCode, 200);
 
   const { base, page, errors } = await signedInAdmin(t);
-  await page.getByRole('link', { name: 'SLOs' }).click();
+  await navigate(page, 'SLOs');
   await page.getByRole('heading', { name: 'SLOs' }).waitFor();
 
   const rows = page.locator('table[aria-label=SLOs] tbody tr');

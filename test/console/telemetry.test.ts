@@ -24,10 +24,10 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_
 }
 
 test('the console stores its own web vitals and a thrown error through /collect, and the Frontend page shows them', { skip }, async () => {
-  const { signedInAdmin } = await import('../browser.ts');
+  const { navigate, signedInAdmin } = await import('../browser.ts');
   const t = await buildTestApp({ console: true });
   const { page, errors } = await signedInAdmin(t);
-  await page.getByRole('link', { name: 'Traces' }).click();
+  await navigate(page, 'Traces');
   await page.getByRole('heading', { name: 'Traces' }).waitFor();
 
   // The SDK starts after the first paint; until it has, there is nobody to see an error or
@@ -61,7 +61,7 @@ test('the console stores its own web vitals and a thrown error through /collect,
     Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
     document.dispatchEvent(new Event('visibilitychange'));
   });
-  await page.getByRole('link', { name: 'Frontend' }).click();
+  await navigate(page, 'Frontend');
   await page.getByRole('heading', { name: 'Frontend' }).waitFor();
   const vitalsTable = page.getByRole('table', { name: 'Web vitals per page' });
   await vitalsTable.getByRole('row', { name: /^\/\S*/ }).first().waitFor();
@@ -104,7 +104,7 @@ test('the trace explorer lists a slow request and opens it as a waterfall', { sk
 });
 
 test('a console page\'s API call is one trace: the browser\'s fetch span is the parent of the server\'s span', { skip }, async () => {
-  const { launchBrowser, strictPage } = await import('../browser.ts');
+  const { launchBrowser, navigate, strictPage } = await import('../browser.ts');
   const { url, pool } = await createTestDb();
   const env: Record<string, string> = {
     ...process.env as Record<string, string>, DATABASE_URL: url, PORT: '0', LOG_LEVEL: 'warn', PILOTHOUSE_DEMO: 'off',
@@ -118,7 +118,7 @@ test('a console page\'s API call is one trace: the browser\'s fetch span is the 
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     await page.waitForFunction(() => 'faro' in window, undefined, { timeout: 20_000 });
     // A fetch made once tracing runs: the Tenants page lists tenants through the API.
-    await page.getByRole('link', { name: 'Tenants' }).click();
+    await navigate(page, 'Tenants');
     await page.getByRole('heading', { name: 'Tenants' }).waitFor();
 
     const linked = await until('a browser span with a server child', async () => (await pool.query(

@@ -8,7 +8,7 @@ import { postBatch, usageEvent } from '../collectors/usage/fixtures.ts';
 const skip = skipWithout('chromium');
 
 test('a platform admin sees a tenant\'s usage chart and priced report, and compares tenants', { skip }, async () => {
-  const { signedInAdmin } = await import('../browser.ts');
+  const { navigate, signedInAdmin } = await import('../browser.ts');
   const t = await buildTestApp({ console: true });
   const admin = await t.token('admin');
   await t.app.inject({
@@ -22,7 +22,7 @@ test('a platform admin sees a tenant\'s usage chart and priced report, and compa
   await postBatch(t.app, await t.token('ingest', globex.id), [usageEvent({ time }, { quantity: 500_000, model: 'big' })]);
 
   const { page, errors } = await signedInAdmin(t);
-  await page.getByRole('link', { name: 'Usage' }).click();
+  await navigate(page, 'Usage');
   await page.getByRole('heading', { name: 'Usage', exact: true }).waitFor();
 
   // No tenant chosen: one line per tenant, named.
@@ -30,8 +30,13 @@ test('a platform admin sees a tenant\'s usage chart and priced report, and compa
   const legend = await page.locator('[data-testid=usage-chart] .u-legend').textContent();
   assert.match(legend ?? '', /Acme/);
   assert.match(legend ?? '', /Globex/);
+  // And a table: largest first, with each tenant's share of the window's total.
+  const compared = page.getByRole('table', { name: 'Tenants compared' });
+  await compared.getByRole('link', { name: 'Acme' }).waitFor();
+  const rows = await Promise.all((await compared.locator('tbody tr').all()).map((r) => r.locator('td').allTextContents()));
+  assert.deepEqual(rows, [['Acme', '1,500,000', '75.0%'], ['Globex', '500,000', '25.0%']]);
 
-  await page.getByLabel('Tenant').selectOption({ label: 'Acme' });
+  await page.getByRole('combobox', { name: /^Tenant/ }).selectOption({ label: 'Acme' });
   await page.getByTestId('report-total').waitFor();
   assert.equal(await page.getByTestId('report-total').textContent(), '$3.00');
   assert.match(await page.getByTestId('report-meters').textContent() ?? '', /llm\.tokens\s*1,500,000 tokens\s*3\.00/);

@@ -13,7 +13,7 @@ const skip = skipWithout('chromium');
 const EVERY_SECOND = '* * * * * *';
 
 test('a workspace is created, paused and resumed from the console, and the cluster follows', { skip }, async () => {
-  const { signedInAdmin } = await import('../browser.ts');
+  const { navigate, signedInAdmin } = await import('../browser.ts');
   const t = await buildTestApp({ console: true });
   const cluster = await startTestCluster();
   const runtime = buildRuntime({
@@ -26,7 +26,7 @@ test('a workspace is created, paused and resumed from the console, and the clust
   const kube = cluster.kube();
 
   const { page, errors } = await signedInAdmin(t);
-  await page.getByRole('link', { name: 'Workspaces' }).click();
+  await navigate(page, 'Workspaces');
   await page.getByRole('heading', { name: 'Workspaces' }).waitFor();
 
   const form = page.getByRole('form', { name: 'New workspace' });
@@ -52,7 +52,7 @@ test('a workspace is created, paused and resumed from the console, and the clust
   assert.equal((await readObject(kube, 'Deployment', ns, name))?.spec.replicas, 1);
 
   // The controllers page tells what was done and why.
-  await page.getByRole('link', { name: 'Controllers' }).click();
+  await navigate(page, 'Controllers');
   await page.getByRole('heading', { name: 'Controllers' }).waitFor();
   await page.getByTestId('lease').getByText('console-test').waitFor();
   await page.getByLabel('Target').fill(rows[0].id);
