@@ -13,6 +13,9 @@ import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { BatchSpanProcessor, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ServiceIdentity } from './auth/plugin.ts';
 
+/** Marks an http.Server whose requests are not Pilothouse's own (sandbox/k8s/server.ts sets it). */
+const UNTRACED_SERVER = Symbol.for('pilothouse.untraced-server');
+
 /** Paths whose requests are never traced (ingest endpoints and scrapes). */
 export const UNTRACED_PATHS = ['/v1/traces', '/collect', '/metrics', '/healthz', '/readyz'];
 
@@ -84,7 +87,8 @@ export function startTelemetry(opts: TelemetryOptions): { shutdown(): Promise<vo
     ],
     instrumentations: [
       new HttpInstrumentation({
-        ignoreIncomingRequestHook: (req) => isUntraced(req.url ?? ''),
+        // Also skipped: servers marked untraced, such as the demo's simulated Kubernetes API in this process.
+        ignoreIncomingRequestHook: (req) => isUntraced(req.url ?? '') || Boolean((req.socket as { server?: Record<symbol, unknown> }).server?.[UNTRACED_SERVER]),
         // The exporter's own requests must not be traced either.
         ignoreOutgoingRequestHook: (req) => isUntraced(req.path ?? ''),
       }),

@@ -13,6 +13,12 @@ import { FaultInjector, faultStatusBody, type FaultRule, type RequestFacts } fro
 import { invalidValue } from './validation.ts';
 import type { KObject, StoredObject, WatchEvent } from './types.ts';
 
+// The simulated API server is not Pilothouse: when it runs inside Pilothouse's process (the
+// demo), its requests must not show up among Pilothouse's own server spans. `otel: false`
+// turns @fastify/otel off per route; the marked server is skipped by the HTTP instrumentation.
+const UNTRACED = { config: { otel: false } };
+export const UNTRACED_SERVER = Symbol.for('pilothouse.untraced-server');
+
 export interface MetricsItem { metadata: { name: string; namespace?: string; labels?: Record<string, string>; creationTimestamp?: string }; timestamp: string; window: string; usage?: Record<string, string>; containers?: Array<{ name: string; usage: Record<string, string> }> }
 
 /** What answers metrics.k8s.io; the fleet simulator provides it. */
@@ -104,6 +110,7 @@ export class SandboxApiServer {
     this.faults = opts.faults ?? new FaultInjector();
     this.metrics = opts.metrics ?? { nodes: () => [], pods: () => [] };
     this.app = Fastify({ logger: opts.logger ?? false, bodyLimit: 3 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } });
+    (this.app.server as unknown as Record<symbol, boolean>)[UNTRACED_SERVER] = true;
     this.app.removeAllContentTypeParsers();
     this.app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
     this.app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
@@ -112,18 +119,18 @@ export class SandboxApiServer {
       const status = new ApiError(code, code === 413 ? 'RequestEntityTooLarge' : code >= 500 ? 'InternalError' : 'BadRequest', err.message);
       return reply.code(code).send(status.status);
     });
-    this.app.get('/version', async () => VERSION_INFO);
-    for (const p of ['/healthz', '/livez', '/readyz']) this.app.get(p, async (_r, reply) => reply.type('text/plain').send('ok'));
-    this.app.get('/sandbox/v1/faults', async () => this.faults.list());
-    this.app.post('/sandbox/v1/faults', async (req, reply) => {
+    this.app.get('/version', UNTRACED, async () => VERSION_INFO);
+    for (const p of ['/healthz', '/livez', '/readyz']) this.app.get(p, UNTRACED, async (_r, reply) => reply.type('text/plain').send('ok'));
+    this.app.get('/sandbox/v1/faults', UNTRACED, async () => this.faults.list());
+    this.app.post('/sandbox/v1/faults', UNTRACED, async (req, reply) => {
       const rule = parseBody(req) as FaultRule & { times?: number };
       if (!rule || typeof rule !== 'object' || !rule.action || typeof rule.action !== 'object') throw badRequest('a fault rule needs an action such as {"kind":"status","code":500}');
       if (rule.times === -1) rule.times = Infinity;
       const state = this.faults.inject(rule);
       return reply.code(201).send({ id: state.id });
     });
-    this.app.delete('/sandbox/v1/faults', async () => { this.faults.clear(); return { cleared: true }; });
-    this.app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/*', handler: (req, reply) => this.dispatch(req, reply) });
+    this.app.delete('/sandbox/v1/faults', UNTRACED, async () => { this.faults.clear(); return { cleared: true }; });
+    this.app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/*', ...UNTRACED, handler: (req, reply) => this.dispatch(req, reply) });
     this.app.addHook('onClose', async () => {
       for (const stop of this.watchers) stop();
       for (const res of this.held) res.destroy();
