@@ -19,6 +19,7 @@ import consolePlugin from './plugins/console.ts';
 import { installValidation } from './plugins/validation.ts';
 import authRoutes from './routes/auth.ts';
 import { FEATURE_ROUTES } from './routes/index.ts';
+import { listOf } from './auth/platform-role.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -129,7 +130,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       clientSecret: config.OIDC_CLIENT_SECRET,
       scopes: config.OIDC_SCOPES,
       redirectUri: `${config.publicUrl}/auth/callback`,
-      adminEmails: config.OIDC_ADMIN_EMAILS.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean),
+      roles: {
+        adminEmails: listOf(config.OIDC_ADMIN_EMAILS, true),
+        groupsClaim: config.OIDC_GROUPS_CLAIM,
+        groups: { admin: listOf(config.OIDC_ADMIN_GROUPS), sre: listOf(config.OIDC_SRE_GROUPS), viewer: listOf(config.OIDC_VIEWER_GROUPS) },
+      },
       allowInsecure: config.OIDC_ALLOW_INSECURE,
     })
     : undefined;

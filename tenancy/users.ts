@@ -44,10 +44,12 @@ export interface OidcIdentity {
 /**
  * The user for an OIDC identity: matched by (issuer, subject), else claimed by a verified
  * e-mail that was invited (a user row without an OIDC subject), else created with no roles.
+ * `platform`: the platform role the provider's claims map to, set at every sign-in (null
+ * takes a role away); undefined leaves the stored role as it is.
  */
-export async function upsertOidcUser(db: Queryable, id: OidcIdentity, makeAdmin: boolean): Promise<User> {
+export async function upsertOidcUser(db: Queryable, id: OidcIdentity, platform?: { role: PlatformRole | null }): Promise<User> {
   try {
-    return await matchOidcUser(db, id, makeAdmin ? 'admin' : null);
+    return await matchOidcUser(db, id, platform);
   } catch (err) {
     // Another identity (another subject, or another issuer) already holds this address.
     if (isUniqueViolation(err) && (err as { constraint?: string }).constraint === 'users_email_key') {
@@ -57,7 +59,7 @@ export async function upsertOidcUser(db: Queryable, id: OidcIdentity, makeAdmin:
   }
 }
 
-async function matchOidcUser(db: Queryable, id: OidcIdentity, role: 'admin' | null): Promise<User> {
+async function matchOidcUser(db: Queryable, id: OidcIdentity, platform: { role: string | null } | undefined): Promise<User> {
   // A disabled account stays disabled whatever the provider says: no login stamp, no role.
   const disabled = await db.query(
     `SELECT 1 FROM users WHERE disabled_at IS NOT NULL
@@ -65,26 +67,28 @@ async function matchOidcUser(db: Queryable, id: OidcIdentity, role: 'admin' | nu
     [id.issuer, id.subject, id.email ?? null],
   );
   if (disabled.rows[0]) throw new ForbiddenError('this Pilothouse account is disabled; ask an administrator to enable it');
+  // $5: whether the role is synced; $6: the role to set.
+  const sync = [platform !== undefined, platform?.role ?? null];
   const bySubject = await db.query(
     `UPDATE users SET email = coalesce($3, email), display_name = coalesce($4, display_name), last_login_at = now(),
-            platform_role = coalesce($5, platform_role)
+            platform_role = CASE WHEN $5 THEN $6 ELSE platform_role END
       WHERE oidc_issuer = $1 AND oidc_subject = $2 RETURNING ${COLUMNS}`,
-    [id.issuer, id.subject, id.email ?? null, id.name ?? null, role],
+    [id.issuer, id.subject, id.email ?? null, id.name ?? null, ...sync],
   );
   if (bySubject.rows[0]) return toUser(bySubject.rows[0]);
   if (id.email) {
     const claimed = await db.query(
       `UPDATE users SET oidc_issuer = $1, oidc_subject = $2, display_name = coalesce($4, display_name), last_login_at = now(),
-              platform_role = coalesce($5, platform_role)
+              platform_role = CASE WHEN $5 THEN $6 ELSE platform_role END
         WHERE lower(email) = lower($3) AND oidc_subject IS NULL RETURNING ${COLUMNS}`,
-      [id.issuer, id.subject, id.email, id.name ?? null, role],
+      [id.issuer, id.subject, id.email, id.name ?? null, ...sync],
     );
     if (claimed.rows[0]) return toUser(claimed.rows[0]);
   }
   const created = await db.query(
     `INSERT INTO users (email, display_name, oidc_issuer, oidc_subject, platform_role, last_login_at)
      VALUES ($1, $2, $3, $4, $5, now()) RETURNING ${COLUMNS}`,
-    [id.email ?? null, id.name ?? null, id.issuer, id.subject, role],
+    [id.email ?? null, id.name ?? null, id.issuer, id.subject, platform?.role ?? null],
   );
   return toUser(created.rows[0]);
 }

@@ -11,6 +11,8 @@ export interface TestAccount {
   email?: string;
   email_verified?: boolean;
   name?: string;
+  /** released with the `groups` scope */
+  groups?: string[];
 }
 
 export interface TestProvider {
@@ -42,7 +44,7 @@ export async function startProvider(clients: TestClient[], opts: { port?: number
     })),
     // Every client must send a S256 code challenge, confidential ones included.
     pkce: { required: () => true },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
     features: { devInteractions: { enabled: true } },
     cookies: { keys: [randomBytes(32).toString('hex')] },
     ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },

@@ -6,6 +6,7 @@ import type { Queryable } from '../../db/pool.ts';
 import { ConflictError, ForbiddenError } from '../../tenancy/errors.ts';
 import { hashSecret } from '../../tenancy/secrets.ts';
 import { upsertOidcUser, type User } from '../../tenancy/users.ts';
+import { groupsIn, mapsRoles, platformRoleFor, type RoleMapping } from './platform-role.ts';
 
 export interface OidcSettings {
   issuer: string;
@@ -13,7 +14,7 @@ export interface OidcSettings {
   clientSecret?: string;
   scopes: string;
   redirectUri: string;
-  adminEmails: string[];
+  roles: RoleMapping;
   allowInsecure: boolean;
 }
 
@@ -111,12 +112,13 @@ export class OidcClient {
     // a missing email_verified means the provider does not know. (Some send it as a string.)
     const verified = profile.email_verified === true || profile.email_verified === 'true';
     const email = typeof profile.email === 'string' && verified ? profile.email : undefined;
+    const roles = this.settings.roles;
     const user = await upsertOidcUser(db, {
       issuer: claims.iss,
       subject: claims.sub,
       email,
       name: typeof profile.name === 'string' ? profile.name : undefined,
-    }, email !== undefined && this.settings.adminEmails.includes(email.toLowerCase())).catch((err: unknown) => {
+    }, mapsRoles(roles) ? { role: platformRoleFor(roles, email, groupsIn(profile, roles.groupsClaim)) } : undefined).catch((err: unknown) => {
       throw err instanceof ConflictError || err instanceof ForbiddenError ? new SignInRefusedError(err.message, { cause: err }) : err;
     });
     return { user, returnTo: rows[0].return_to };

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { freePort } from '../../db/embedded.ts';
 import { bearer, buildTestApp, type TestApp } from '../helper.ts';
 import { UserAgent, authorize, startProvider } from '../oidc-provider.ts';
+import { PLATFORM_ROLE_PERMISSIONS } from '../../server/auth/roles.ts';
 
 /** Pilothouse on a port picked first: PUBLIC_URL, hence the redirect URI, has to name it. */
 async function startPilothouse(port: number, env: Record<string, string>): Promise<TestApp> {
@@ -28,11 +29,15 @@ const t = await startPilothouse(port, {
   OIDC_CLIENT_ID: 'pilothouse',
   OIDC_CLIENT_SECRET: 'a-test-client-secret',
   OIDC_ADMIN_EMAILS: 'Root@Example.com, unverified@example.com, second-admin@example.com',
+  OIDC_SCOPES: 'openid email profile groups',
+  OIDC_ADMIN_GROUPS: 'platform-admins',
+  OIDC_SRE_GROUPS: 'platform-sre, oncall',
+  OIDC_VIEWER_GROUPS: 'platform-viewers',
 });
 
 let n = 0;
 /** A new provider account; its subject doubles as the login name on the provider's form. */
-function account(claims: { email?: string; email_verified?: boolean; name?: string }): string {
+function account(claims: { email?: string; email_verified?: boolean; name?: string; groups?: string[] }): string {
   const sub = `user-${++n}`;
   op.accounts.set(sub, claims);
   return sub;
@@ -112,6 +117,23 @@ test('an e-mail listed in OIDC_ADMIN_EMAILS, in any case, becomes platform admin
   const body = await (await me(session!)).json();
   assert.equal(body.platformRole, 'admin');
   assert.ok(body.platformPermissions.includes('tenants:create'));
+});
+
+test('platform roles follow the provider\'s groups at every sign-in: joining grants, leaving takes away', async () => {
+  const sub = account({ email: 'sre@example.com', email_verified: true, name: 'On Call', groups: ['engineering', 'oncall'] });
+  const first = await (await me((await signIn(sub)).session!)).json();
+  assert.equal(first.platformRole, 'sre');
+  assert.deepEqual([...first.platformPermissions].sort(), [...PLATFORM_ROLE_PERMISSIONS.sre].sort());
+  op.accounts.set(sub, { email: 'sre@example.com', email_verified: true, name: 'On Call', groups: ['engineering'] });
+  const after = await (await me((await signIn(sub)).session!)).json();
+  assert.equal(after.id, first.id);
+  assert.equal(after.platformRole, null);
+  assert.deepEqual(after.platformPermissions, []);
+});
+
+test('the highest role among the user\'s groups wins', async () => {
+  const sub = account({ email: 'lead@example.com', email_verified: true, groups: ['platform-viewers', 'platform-admins'] });
+  assert.equal((await (await me((await signIn(sub)).session!)).json()).platformRole, 'admin');
 });
 
 test('an unverified e-mail neither claims an invitation nor the admin role', async () => {
