@@ -44,3 +44,16 @@ export async function startPilothouse(env: NodeJS.ProcessEnv, readyWithinMs = 30
     throw err;
   }
 }
+
+/**
+ * The environment of a `pilothouse start` that exports its own traces to its own receiver
+ * (no OTLP endpoint inherited), on a free port, against `databaseUrl`, with or without the demo.
+ */
+export function selfTracingEnv(databaseUrl: string, demo: 'on' | 'off'): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'warn', PILOTHOUSE_DEMO: demo,
+    PILOTHOUSE_SELF_TRACING: 'true', OTEL_BSP_SCHEDULE_DELAY: '100',
+  };
+  delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return env;
+}

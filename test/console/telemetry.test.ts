@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { skipWithout } from '../tools.ts';
 import { buildTestApp, createTestDb } from '../helper.ts';
-import { startPilothouse } from '../process.ts';
+import { selfTracingEnv, startPilothouse } from '../process.ts';
 import { createBootstrapLink } from '../../server/auth/sessions.ts';
 import { ingestTraces } from '../../collectors/otlp/ingest.ts';
 
@@ -106,12 +106,7 @@ test('the trace explorer lists a slow request and opens it as a waterfall', { sk
 test('a console page\'s API call is one trace: the browser\'s fetch span is the parent of the server\'s span', { skip }, async () => {
   const { launchBrowser, navigate, strictPage } = await import('../browser.ts');
   const { url, pool } = await createTestDb();
-  const env: Record<string, string> = {
-    ...process.env as Record<string, string>, DATABASE_URL: url, PORT: '0', LOG_LEVEL: 'warn', PILOTHOUSE_DEMO: 'off',
-    PILOTHOUSE_SELF_TRACING: 'true', OTEL_BSP_SCHEDULE_DELAY: '100',
-  };
-  delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  const server = await startPilothouse(env);
+  const server = await startPilothouse(selfTracingEnv(url, 'off'));
   try {
     const { page, errors } = await strictPage(await launchBrowser());
     await page.goto(`${server.base}/auth/bootstrap?token=${await createBootstrapLink(pool)}`);

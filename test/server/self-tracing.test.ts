@@ -3,16 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDb } from '../helper.ts';
-import { startPilothouse } from '../process.ts';
+import { selfTracingEnv, startPilothouse } from '../process.ts';
 
 test('its own requests arrive as platform spans of service pilothouse, and exporting them is not traced', async () => {
   const { url, pool } = await createTestDb();
-  const env: Record<string, string> = {
-    ...process.env as Record<string, string>, DATABASE_URL: url, PORT: '0', LOG_LEVEL: 'warn', PILOTHOUSE_DEMO: 'off',
-    PILOTHOUSE_SELF_TRACING: 'true', OTEL_BSP_SCHEDULE_DELAY: '100',
-  };
-  delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  const server = await startPilothouse(env);
+  const server = await startPilothouse(selfTracingEnv(url, 'off'));
   const base = server.base;
   const out = server.output;
   try {
@@ -42,12 +37,7 @@ test('its own requests arrive as platform spans of service pilothouse, and expor
 
 test('with the demo fleet in the same process, the simulated Kubernetes API is not among its server spans', async () => {
   const { url, pool } = await createTestDb();
-  const env: Record<string, string> = {
-    ...process.env as Record<string, string>, DATABASE_URL: url, PORT: '0', LOG_LEVEL: 'warn', PILOTHOUSE_DEMO: 'on',
-    PILOTHOUSE_SELF_TRACING: 'true', OTEL_BSP_SCHEDULE_DELAY: '100',
-  };
-  delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  const server = await startPilothouse(env);
+  const server = await startPilothouse(selfTracingEnv(url, 'on'));
   try {
     // A running workspace means the controllers created its objects through the sandbox API
     // and read them back; Pilothouse's own API has served the synthetic tenants by then.
