@@ -43,7 +43,7 @@ test('with the demo fleet in the same process, the simulated Kubernetes API is n
     // and read them back; Pilothouse's own API has served the synthetic tenants by then.
     const running = async () => (await pool.query(`SELECT count(*)::int AS n FROM workspaces WHERE state = 'running'`)).rows[0].n as number;
     const ownSpans = async () => (await pool.query(`SELECT count(*)::int AS n FROM spans WHERE service = 'pilothouse' AND kind = 2`)).rows[0].n as number;
-    const deadline = Date.now() + 40_000;
+    const deadline = Date.now() + 60_000;
     while (((await running()) < 1 || (await ownSpans()) < 5) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     assert.ok((await running()) >= 1 && (await ownSpans()) >= 5, `a running workspace and own server spans; output: ${server.output()}`);
     await new Promise((r) => setTimeout(r, 500));
