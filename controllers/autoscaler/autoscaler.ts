@@ -2,18 +2,15 @@
 // quota and use, and the placeholder Deployments; decides with decideAutoscaler; applies by
 // creating the namespace and PriorityClass once and scaling each placeholder Deployment
 // through the fenced object layer (a 409 re-reads; an older epoch never writes).
-import { parseQuota } from '../../tenancy/quotas.ts';
 import { createObject, listObjects, readObject, updateObject } from '../kube/objects.ts';
 import type { Controller } from '../runtime/types.ts';
-import { gaugeUsage, meterQueries, meterUsage } from '../quota/usage.ts';
+import { quotaTenantOf, usageOf } from '../quota/usage.ts';
 import {
   DEFAULT_HEADROOM, HEADROOM_NAMESPACE, HEADROOM_PRIORITY_CLASS, decideAutoscaler, headroomName,
   type AutoscalerAction, type AutoscalerObservation, type HeadroomSettings, type PoolName, type Start, type TenantDemand,
 } from './decide.ts';
-import {
-  HEADROOM_SELECTOR, NODE_POOL_LABEL, REGION_LABEL,
-  headroomDeploymentManifest, headroomNamespaceManifest, headroomPriorityClassManifest,
-} from './manifests.ts';
+import { HEADROOM_SELECTOR, headroomDeploymentManifest, headroomNamespaceManifest, headroomPriorityClassManifest } from './manifests.ts';
+import { NODE_POOL_LABEL, REGION_LABEL } from '../workspaces/manifests.ts';
 
 export const AUTOSCALER = 'headroom-autoscaler';
 
@@ -38,21 +35,21 @@ export function createAutoscalerController(opts: { schedule?: string; settings?:
       );
       const byTenant = new Map<string, Start[]>();
       for (const r of starts) {
-        byTenant.set(r.tenant_id, [...(byTenant.get(r.tenant_id) ?? []), { at: r.at, region: r.region, pool: r.node_pool, resourceFactor: r.resource_factor }]);
+        const list = byTenant.get(r.tenant_id) ?? [];
+        list.push({ at: r.at, region: r.region, pool: r.node_pool, resourceFactor: r.resource_factor });
+        byTenant.set(r.tenant_id, list);
       }
-      const ids = [...byTenant.keys()];
-      const { rows: tenants } = await ctx.db.query(`SELECT id, resource_quota, budget_reset_day FROM tenants WHERE id = ANY($1::uuid[])`, [ids]);
-      const views = tenants.map((t) => ({ id: t.id as string, quota: parseQuota(t.resource_quota), resetDay: t.budget_reset_day as number }));
-      const [gauges, meters, deployments, namespace, priorityClass] = await Promise.all([
-        gaugeUsage(ctx.db, ids),
-        meterUsage(ctx.db, views.flatMap((v) => meterQueries(v.id, v.quota, v.resetDay, ctx.now))),
+      const { rows: tenants } = await ctx.db.query(`SELECT id, resource_quota, budget_reset_day FROM tenants WHERE id = ANY($1::uuid[])`, [[...byTenant.keys()]]);
+      const views = tenants.map(quotaTenantOf);
+      const [usage, deployments, namespace, priorityClass] = await Promise.all([
+        usageOf(ctx.db, views, ctx.now),
         listObjects(kube, 'Deployment', HEADROOM_SELECTOR),
         readObject(kube, 'Namespace', '', HEADROOM_NAMESPACE),
         readObject(kube, 'PriorityClass', '', HEADROOM_PRIORITY_CLASS),
       ]);
       const demand: TenantDemand[] = views.map((v) => ({
         tenantId: v.id, starts: byTenant.get(v.id) ?? [], quota: v.quota,
-        used: { ...gauges.get(v.id), ...meters.get(v.id) },
+        used: usage.get(v.id)!,
       }));
       const pools = deployments
         .filter((d) => d.metadata?.namespace === HEADROOM_NAMESPACE)

@@ -4,12 +4,10 @@
 import { formatBytes, formatCpu } from '../../tenancy/quantity.ts';
 import { workspaceSize } from '../../tenancy/workspace-sizes.ts';
 import { MANAGED_BY, MANAGER, type KObject } from '../kube/objects.ts';
-import { COMPONENT_LABEL } from '../workspaces/manifests.ts';
+import { COMPONENT_LABEL, NODE_POOL_LABEL, REGION_LABEL, placement } from '../workspaces/manifests.ts';
 import { HEADROOM_NAMESPACE, HEADROOM_PRIORITY, HEADROOM_PRIORITY_CLASS, headroomName, type PoolName } from './decide.ts';
 
 export const HEADROOM_COMPONENT = 'headroom';
-export const REGION_LABEL = 'topology.kubernetes.io/region';
-export const NODE_POOL_LABEL = 'pilothouse.io/node-pool';
 export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10';
 /** every placeholder Deployment carries these: the autoscaler lists by them */
 export const HEADROOM_SELECTOR = `${MANAGED_BY}=${MANAGER},${COMPONENT_LABEL}=${HEADROOM_COMPONENT}`;
@@ -47,8 +45,8 @@ export function headroomDeploymentManifest(region: string, pool: PoolName, repli
           // A preempted placeholder should free its room at once.
           terminationGracePeriodSeconds: 0,
           automountServiceAccountToken: false,
-          nodeSelector: { [REGION_LABEL]: region, [NODE_POOL_LABEL]: pool },
-          ...(pool === 'spot' ? { tolerations: [{ key: 'pilothouse.io/spot', operator: 'Exists', effect: 'NoSchedule' }] } : {}),
+          // Exactly where this pool's workspaces go, so that they can take its room.
+          ...placement(region, pool),
           securityContext: { runAsNonRoot: true, runAsUser: 65535 },
           containers: [{
             name: 'pause',

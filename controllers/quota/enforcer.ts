@@ -3,14 +3,14 @@
 // applies: a warning row (once, by its primary key), a fenced pause, or the ResourceQuota
 // written through the fenced object layer.
 import { Counter, type Registry } from 'prom-client';
-import { type Amounts, type QuotaResource, GAUGE_RESOURCES, QUOTA_NAME, parseQuota, periodStart } from '../../tenancy/quotas.ts';
+import { type Amounts, type QuotaResource, GAUGE_RESOURCES, QUOTA_NAME, periodStart } from '../../tenancy/quotas.ts';
 import { transitionWorkspace } from '../../tenancy/workspaces.ts';
 import type { Kube } from '../kube/client.ts';
 import { MANAGED_BY, MANAGER, createObject, deleteObject, listObjects, updateObject } from '../kube/objects.ts';
 import { TENANT_LABEL, namespaceFor } from '../workspaces/manifests.ts';
 import type { Controller } from '../runtime/types.ts';
 import { type QuotaAction, type QuotaObservation, type RunningWorkspace, type TenantQuotaView, decideQuota, warnKey } from './decide.ts';
-import { HOLDING_STATES, gaugeUsage, meterQueries, meterUsage } from './usage.ts';
+import { HOLDING_STATES, meterQueries, quotaTenantOf, usageOf } from './usage.ts';
 
 export const QUOTA_ENFORCER = 'quota-enforcer';
 
@@ -32,12 +32,11 @@ export function createQuotaController(opts: { schedule?: string; registry?: Regi
           WHERE resource_quota ? 'hard' OR resource_quota ? 'soft'`,
       );
       const ids = tenants.map((t) => t.id as string);
-      const views = tenants.map((t) => ({ id: t.id as string, quota: parseQuota(t.resource_quota), resetDay: t.budget_reset_day as number }));
+      const views = tenants.map(quotaTenantOf);
       const today = periodStart(ctx.now, 'day').toISOString();
       const queries = views.flatMap((v) => meterQueries(v.id, v.quota, v.resetDay, ctx.now));
-      const [gauges, meters, warned, running, quotas] = await Promise.all([
-        gaugeUsage(ctx.db, ids),
-        meterUsage(ctx.db, queries),
+      const [usage, warned, running, quotas] = await Promise.all([
+        usageOf(ctx.db, views, ctx.now),
         ctx.db.query(
           `SELECT tenant_id, resource, period_start, threshold FROM quota_warnings
             WHERE tenant_id = ANY($1::uuid[]) AND period_start >= $2::timestamptz - interval '62 days'`,
@@ -59,7 +58,9 @@ export function createQuotaController(opts: { schedule?: string; registry?: Regi
       }
       const runningBy = new Map<string, RunningWorkspace[]>();
       for (const r of running.rows) {
-        runningBy.set(r.tenant_id, [...(runningBy.get(r.tenant_id) ?? []), { id: r.id, state: r.state, version: r.version, resourceFactor: r.resource_factor, since: r.since }]);
+        const list = runningBy.get(r.tenant_id) ?? [];
+        list.push({ id: r.id, state: r.state, version: r.version, resourceFactor: r.resource_factor, since: r.since });
+        runningBy.set(r.tenant_id, list);
       }
       const rqBy = new Map<string, Record<string, string>>();
       for (const q of quotas ?? []) {
@@ -68,7 +69,7 @@ export function createQuotaController(opts: { schedule?: string; registry?: Regi
       const out: TenantQuotaView[] = views.map((v) => {
         const periods: Partial<Record<QuotaResource, string>> = Object.fromEntries(GAUGE_RESOURCES.map((r) => [r, today]));
         for (const q of queries) if (q.tenantId === v.id) periods[q.resource] = q.from.toISOString();
-        const used: Amounts = { ...gauges.get(v.id), ...meters.get(v.id) };
+        const used: Amounts = usage.get(v.id)!;
         const ns = namespaceFor(v.id);
         return {
           tenantId: v.id, quota: v.quota, used, periods,

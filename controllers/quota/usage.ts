@@ -3,7 +3,7 @@
 // archived); meters are summed from the metering tables (usage_events, less cancelled
 // events) over each meter's current period, exactly rather than from the lagging rollups.
 import type { Queryable } from '../../db/pool.ts';
-import { type Amounts, type MeterResource, type Quota, METER_RESOURCES, isMeter, periodStart } from '../../tenancy/quotas.ts';
+import { type Amounts, type MeterResource, type Quota, METER_RESOURCES, isMeter, parseQuota, periodStart } from '../../tenancy/quotas.ts';
 import { workspaceSize } from '../../tenancy/workspace-sizes.ts';
 
 /** States whose workspace holds a pod's CPU and memory (and counts as running for the quota). */
@@ -79,6 +79,23 @@ export function meterQueries(tenantId: string, quota: Quota, resetDay: number, n
     .map((r) => ({ tenantId, resource: r, from: periodStart(now, quota.period[r], resetDay) }));
 }
 
+/** A tenant as the quota sees it. */
+export interface QuotaTenant { id: string; quota: Quota; resetDay: number }
+
+/** A tenants row (id, resource_quota, budget_reset_day) as the quota sees it. */
+export function quotaTenantOf(r: { id: string; resource_quota: Record<string, unknown> | null; budget_reset_day: number }): QuotaTenant {
+  return { id: r.id, quota: parseQuota(r.resource_quota), resetDay: r.budget_reset_day };
+}
+
+/** What each tenant uses now: its gauges, and its limited meters over their current periods. */
+export async function usageOf(db: Queryable, tenants: readonly QuotaTenant[], now: Date): Promise<Map<string, Amounts>> {
+  const [gauges, meters] = await Promise.all([
+    gaugeUsage(db, tenants.map((t) => t.id)),
+    meterUsage(db, tenants.flatMap((t) => meterQueries(t.id, t.quota, t.resetDay, now))),
+  ]);
+  return new Map(tenants.map((t) => [t.id, { ...gauges.get(t.id), ...meters.get(t.id) }]));
+}
+
 export interface QuotaStatus {
   quota: Quota;
   used: Amounts;
@@ -94,10 +111,9 @@ export function remainingOf(quota: Quota, used: Amounts): Amounts {
 }
 
 /** A tenant's quota, use and what is left (for the API, the console and the autoscaler). */
-export async function quotaStatus(db: Queryable, tenant: { id: string; quota: Quota; resetDay: number }, now = new Date()): Promise<QuotaStatus> {
+export async function quotaStatus(db: Queryable, tenant: QuotaTenant, now = new Date()): Promise<QuotaStatus> {
   const queries = meterQueries(tenant.id, tenant.quota, tenant.resetDay, now);
-  const [gauges, meters] = await Promise.all([gaugeUsage(db, [tenant.id]), meterUsage(db, queries)]);
-  const used = { ...gauges.get(tenant.id), ...meters.get(tenant.id) };
+  const used = (await usageOf(db, [tenant], now)).get(tenant.id)!;
   return {
     quota: tenant.quota,
     used,

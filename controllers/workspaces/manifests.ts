@@ -44,6 +44,17 @@ export function workspaceLabels(ws: Pick<WorkspaceSpec, 'id' | 'tenantId'>): Rec
 /** Pods of one workspace; the Service, PDB and Deployment select by these. */
 const selector = (ws: Pick<WorkspaceSpec, 'id'>) => ({ [WORKSPACE_LABEL]: ws.id, [COMPONENT_LABEL]: 'sandbox' });
 
+export const REGION_LABEL = 'topology.kubernetes.io/region';
+export const NODE_POOL_LABEL = 'pilothouse.io/node-pool';
+
+/** Where a sandbox of this region and node pool runs: its node selector and, on spot, the spot taint's toleration. */
+export function placement(region: string, nodePool: string): { nodeSelector: Record<string, string>; tolerations?: { key: string; operator: string; effect: string }[] } {
+  return {
+    nodeSelector: { [REGION_LABEL]: region, [NODE_POOL_LABEL]: nodePool },
+    ...(nodePool === 'spot' ? { tolerations: [{ key: 'pilothouse.io/spot', operator: 'Exists', effect: 'NoSchedule' }] } : {}),
+  };
+}
+
 export function namespaceManifest(tenantId: string): KObject {
   return {
     apiVersion: 'v1', kind: 'Namespace',
@@ -104,13 +115,7 @@ export function deploymentManifest(ws: WorkspaceSpec, replicas: 0 | 1, image = D
         metadata: { labels: { ...labels, ...selector(ws) } },
         spec: {
           securityContext: { runAsUser: SANDBOX_UID, runAsGroup: SANDBOX_UID, fsGroup: SANDBOX_UID, runAsNonRoot: true },
-          nodeSelector: {
-            'topology.kubernetes.io/region': ws.region,
-            'pilothouse.io/node-pool': ws.nodePool,
-          },
-          ...(ws.nodePool === 'spot'
-            ? { tolerations: [{ key: 'pilothouse.io/spot', operator: 'Exists', effect: 'NoSchedule' }] }
-            : {}),
+          ...placement(ws.region, ws.nodePool),
           containers: [{
             name: 'sandbox',
             image,
