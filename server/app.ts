@@ -96,8 +96,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown; expose?: boolean }, req, reply) => {
     let status = err.statusCode ?? (err.code ? PG_CLIENT_ERRORS[err.code] : undefined) ?? 500;
     if (status < 400) status = 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
     if (status >= 500 && !err.expose) {
-      req.log.error({ err }, 'request failed');
       return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: `internal error; quote request id ${req.id} when reporting it` });
     }
     const message = err.code && PG_CLIENT_ERRORS[err.code] ? `invalid value: ${err.message}` : err.message;

@@ -4,14 +4,14 @@
 import type { Queryable } from '../db/pool.ts';
 import { reasonOf, statusOf, type Kube } from '../controllers/kube/client.ts';
 import { summarizeFleet, type FleetSummary } from '../collectors/fleet/summary.ts';
-import { catalogAt } from '../collectors/cost/catalog.ts';
-import { listCatalogs } from '../collectors/cost/catalog-store.ts';
+import { ratesAt } from '../collectors/cost/catalog-store.ts';
 
 export const PAGE_SIZE = 500;
 
-/** The API server failed or could not be reached (after the client's retries). */
+/** The API server failed or could not be reached (after the client's retries): a 502 saying so. */
 export class KubeReadError extends Error {
   readonly statusCode = 502;
+  readonly expose = true;
 }
 
 /** What went wrong talking to the API server, in words an operator can act on. */
@@ -46,11 +46,10 @@ export async function listAll<T>(kube: Kube, what: string, page: (cont: string |
 export async function readFleetSummary(kube: Kube, db: Queryable, opts: { now?: Date; pageSize?: number } = {}): Promise<FleetSummary> {
   const now = opts.now ?? new Date();
   const limit = opts.pageSize ?? PAGE_SIZE;
-  const [nodes, pods, catalogs] = await Promise.all([
+  const [nodes, pods, rates] = await Promise.all([
     listAll(kube, 'list nodes', (cont) => kube.core.listNode({ limit, _continue: cont })),
     listAll(kube, 'list pods', (cont) => kube.core.listPodForAllNamespaces({ limit, _continue: cont })),
-    listCatalogs(db),
+    ratesAt(db, now),
   ]);
-  const inForce = catalogAt(catalogs.map((c) => ({ ...c.document, effectiveFrom: c.effectiveFrom.toISOString() })), now);
-  return summarizeFleet(nodes, pods, { now, rates: inForce?.rates });
+  return summarizeFleet(nodes, pods, { now, rates });
 }

@@ -11,6 +11,11 @@ export class ForbiddenError extends Error {
 export class InvalidError extends Error {
   readonly statusCode = 400;
 }
+/** Something the deployment lacks (a cluster, Prometheus): a 503 whose message says what to set. */
+export class UnavailableError extends Error {
+  readonly statusCode = 503;
+  readonly expose = true;
+}
 
 /** PostgreSQL unique_violation */
 export function isUniqueViolation(err: unknown): boolean {

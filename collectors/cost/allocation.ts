@@ -53,11 +53,17 @@ const poolRates = (r: RatesT, pool: Pool): NodeRates => ({
 });
 const split = (cpu: Decimal, memory: Decimal): CostSplit => ({ cpu: cpu.toString(), memory: memory.toString(), total: cpu.add(memory).toString() });
 
+/** What a node of this capacity costs an hour at its pool's catalogue rates. */
+export function listedPrice(n: Pick<NodeUsage, 'pool' | 'cpu' | 'memoryGb'>, rates: RatesT): Decimal {
+  const base = poolRates(rates, n.pool);
+  return base.cpu.mul(n.cpu).add(base.mem.mul(n.memoryGb));
+}
+
 /** A node's rates: its pool's, scaled so that capacity × rates is the node's own price when it has one. */
 export function nodeRates(n: Omit<NodeUsage, 'hours'>, rates: RatesT): NodeRates {
   const base = poolRates(rates, n.pool);
   if (n.pricePerHour === undefined) return base;
-  const listed = base.cpu.mul(n.cpu).add(base.mem.mul(n.memoryGb));
+  const listed = listedPrice(n, rates);
   // Without rates to split by, the price goes by capacity alone: it is still the node's cost.
   if (listed.isZero()) return n.cpu > 0 ? { cpu: new Decimal(n.pricePerHour).div(n.cpu), mem: new Decimal(0) } : base;
   const scale = new Decimal(n.pricePerHour).div(listed);

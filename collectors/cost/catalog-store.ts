@@ -5,7 +5,7 @@ import { Compile } from 'typebox/compile';
 import { parse as parseYaml } from 'yaml';
 import type { Queryable } from '../../db/pool.ts';
 import { ConflictError, InvalidError, isUniqueViolation } from '../../tenancy/errors.ts';
-import { PriceCatalog, catalogProblems, type PriceCatalogT } from './catalog.ts';
+import { PriceCatalog, catalogAt, catalogProblems, type PriceCatalogT, type RatesT } from './catalog.ts';
 
 const checker = Compile(PriceCatalog);
 
@@ -35,6 +35,12 @@ const toStored = (r: Record<string, any>): StoredCatalog => ({
 export async function listCatalogs(db: Queryable): Promise<StoredCatalog[]> {
   const { rows } = await db.query('SELECT * FROM price_catalogs ORDER BY effective_from');
   return rows.map(toStored);
+}
+
+/** The infrastructure rates of the catalogue in force at `at`, if it has any. */
+export async function ratesAt(db: Queryable, at: Date): Promise<RatesT | undefined> {
+  const catalogs = await listCatalogs(db);
+  return catalogAt(catalogs.map((c) => ({ ...c.document, effectiveFrom: c.effectiveFrom.toISOString() })), at)?.rates;
 }
 
 export async function addCatalog(db: Queryable, raw: unknown, actor: string | null): Promise<StoredCatalog> {

@@ -5,10 +5,10 @@ import * as k8s from '@kubernetes/client-node';
 import type { Pool as PgPool } from 'pg';
 import { withTransaction, type Queryable } from '../../db/pool.ts';
 import { allocateFleetCost, type FleetAllocation, type NodeUsage, type Pool, type WorkloadUsage } from './allocation.ts';
-import { catalogAt, type RatesT } from './catalog.ts';
-import { listCatalogs } from './catalog-store.ts';
+import type { RatesT } from './catalog.ts';
+import { ratesAt } from './catalog-store.ts';
 import { parseQuantity } from '../../tenancy/quantity.ts';
-import { annotatedPrice, capacityTypeOf } from '../fleet/summary.ts';
+import { annotatedPrice, capacityTypeOf, podRequests } from '../fleet/summary.ts';
 
 /** The key allocateFleetCost groups platform/system namespaces under. */
 export const SYSTEM_KEY = 'system';
@@ -61,10 +61,12 @@ export async function readFleet(kc: k8s.KubeConfig): Promise<FleetSnapshot> {
     const namespace = p.metadata!.namespace!;
     const name = p.metadata!.name!;
     const used = usage.get(`${namespace}/${name}`);
+    const requested = podRequests(p);
     outPods.push({
       namespace, name, pool, node,
-      cpuRequest: sum(p.spec?.containers, (c) => num(c.resources?.requests?.cpu)),
-      memoryRequestGb: sum(p.spec?.containers, (c) => num(c.resources?.requests?.memory)) / GB,
+      // What the scheduler reserves: init containers, sidecars and overhead included.
+      cpuRequest: requested.cpu,
+      memoryRequestGb: requested.memory / GB,
       cpuUsage: sum(used, (c) => num(c.usage.cpu)),
       memoryUsageGb: sum(used, (c) => num(c.usage.memory)) / GB,
     });
@@ -100,9 +102,9 @@ export async function storeSample(db: PgPool, minute: Date, a: FleetAllocation):
 
 /** One collection: the catalogue's infrastructure rates in force now, the fleet, the store. */
 export async function collectFleetCost(db: PgPool, kc: k8s.KubeConfig, now = new Date()): Promise<FleetAllocation> {
-  const stored = catalogAt((await listCatalogs(db)).map((c) => ({ ...c.document, effectiveFrom: c.effectiveFrom.toISOString() })), now);
-  if (!stored?.rates) throw new Error('fleet cost: the price catalogue in force has no infrastructure rates (rates.cpuHour, rates.gbHour)');
-  const allocation = allocateSample(await readFleet(kc), stored.rates);
+  const rates = await ratesAt(db, now);
+  if (!rates) throw new Error('fleet cost: the price catalogue in force has no infrastructure rates (rates.cpuHour, rates.gbHour)');
+  const allocation = allocateSample(await readFleet(kc), rates);
   await storeSample(db, now, allocation);
   return allocation;
 }

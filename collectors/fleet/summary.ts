@@ -5,6 +5,7 @@ import type { V1Container, V1Node, V1Pod } from '@kubernetes/client-node';
 import { Decimal } from 'decimal.js';
 import { parseQuantity } from '../../tenancy/quantity.ts';
 import type { RatesT } from '../cost/catalog.ts';
+import { listedPrice } from '../cost/allocation.ts';
 
 export type CapacityType = 'on-demand' | 'spot';
 
@@ -169,9 +170,8 @@ function nodePrice(n: V1Node, capacityType: CapacityType, rates: RatesT | undefi
   const annotated = annotatedPrice(n.metadata?.annotations);
   if (annotated !== undefined) return { pricePerHour: annotated, priceSource: 'annotation' };
   if (!rates) return { pricePerHour: null, priceSource: null };
-  // As the fleet cost collector prices nodes: capacity × the pool's CPU-hour and GiB-hour rates.
-  const pick = (r: RatesT['cpuHour']) => new Decimal(capacityType === 'spot' ? r.spot : r.onDemand);
-  const price = pick(rates.cpuHour).mul(num(n.status?.capacity?.cpu)).add(pick(rates.gbHour).mul(num(n.status?.capacity?.memory) / GIB));
+  // As the fleet cost collector prices nodes without a price of their own.
+  const price = listedPrice({ pool: capacityType, cpu: num(n.status?.capacity?.cpu), memoryGb: num(n.status?.capacity?.memory) / GIB }, rates);
   return { pricePerHour: money(price), priceSource: 'catalogue' };
 }
 
@@ -214,7 +214,12 @@ function totalsOf(pools: { capacityType: CapacityType; nodes: NodeView[] }[], co
 export function summarizeFleet(nodes: readonly V1Node[], pods: readonly V1Pod[], opts: { now: Date; rates?: RatesT }): FleetSummary {
   const live = pods.filter((p) => !terminated(p));
   const onNode = new Map<string, V1Pod[]>();
-  for (const p of live) if (p.spec?.nodeName) onNode.set(p.spec.nodeName, [...(onNode.get(p.spec.nodeName) ?? []), p]);
+  for (const p of live) {
+    if (!p.spec?.nodeName) continue;
+    const list = onNode.get(p.spec.nodeName) ?? [];
+    list.push(p);
+    onNode.set(p.spec.nodeName, list);
+  }
 
   const regionOf = new Map<string, string>();
   const regions = new Map<string, Map<string, { name: string; capacityType: CapacityType; nodes: NodeView[] }>>();
@@ -282,15 +287,15 @@ export function summarizeFleet(nodes: readonly V1Node[], pods: readonly V1Pod[],
       totals: totalsOf(pools, counts.get(name) ?? noCounts()),
       pools: pools.map((p) => {
         const nodesSorted = [...p.nodes].sort(byName);
-        const t = totalsOf([p], noCounts());
+        const { cpuAllocatable, cpuRequested, cpuUtilisation, memoryAllocatableBytes, memoryRequestedBytes, memoryUtilisation, costPerHour } = totalsOf([p], noCounts());
         const prices = new Set(nodesSorted.map((n) => n.pricePerHour));
         return {
           name: p.name,
           capacityType: p.capacityType,
           instanceTypes: [...new Set(nodesSorted.flatMap((n) => (n.instanceType ? [n.instanceType] : [])))].sort(),
           pricePerNodeHour: prices.size === 1 ? [...prices][0]! : null,
-          costPerHour: t.costPerHour,
-          ...capacity(t.cpuAllocatable, t.cpuRequested, t.memoryAllocatableBytes, t.memoryRequestedBytes),
+          costPerHour,
+          cpuAllocatable, cpuRequested, cpuUtilisation, memoryAllocatableBytes, memoryRequestedBytes, memoryUtilisation,
           nodes: nodesSorted,
         };
       }),

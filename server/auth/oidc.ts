@@ -19,7 +19,10 @@ export interface OidcSettings {
 }
 
 /** The provider cannot be reached, or discovery found no OpenID Provider. Sign-in retries. */
-export class ProviderUnavailableError extends Error {}
+export class ProviderUnavailableError extends Error {
+  readonly statusCode = 502;
+  readonly expose = true;
+}
 
 /** The sign-in was refused: an unknown or replayed callback, or a provider answer that failed a check. */
 export class SignInRefusedError extends Error {}

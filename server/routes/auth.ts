@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { ensureBootstrapAdmin } from '../../tenancy/users.ts';
 import { SESSION_COOKIE, consumeBootstrapLink, createSession, deleteSession } from '../auth/sessions.ts';
-import { ProviderUnavailableError, SignInRefusedError, type OidcClient } from '../auth/oidc.ts';
+import { SignInRefusedError, type OidcClient } from '../auth/oidc.ts';
 
 const rateLimit = { max: 20, timeWindow: '1 minute' };
 
@@ -60,13 +60,8 @@ export default async function authRoutes(app: FastifyInstance, opts: AuthRoutesO
     schema: { tags: ['auth'], summary: 'Start an OpenID Connect sign-in', querystring: LoginQuery },
   }, async (req, reply) => {
     if (!opts.oidc) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'OpenID Connect is not configured (set OIDC_ISSUER and OIDC_CLIENT_ID)' });
-    try {
-      return reply.redirect((await opts.oidc.start(app.db, safeReturn(req.query.returnTo))).href, 302);
-    } catch (err) {
-      if (!(err instanceof ProviderUnavailableError)) throw err;
-      req.log.error({ err }, 'OIDC discovery failed');
-      return reply.code(502).send({ statusCode: 502, error: 'Bad Gateway', message: err.message });
-    }
+    // An unreachable provider is a ProviderUnavailableError: a 502 whose message names it.
+    return reply.redirect((await opts.oidc.start(app.db, safeReturn(req.query.returnTo))).href, 302);
   });
 
   app.get('/auth/callback', {
@@ -78,11 +73,8 @@ export default async function authRoutes(app: FastifyInstance, opts: AuthRoutesO
       const { user, returnTo } = await opts.oidc.finish(app.db, new URL(req.url, app.config.publicUrl));
       return await signIn(reply, user.id, returnTo);
     } catch (err) {
-      if (err instanceof ProviderUnavailableError) {
-        req.log.error({ err }, 'OIDC provider unreachable');
-        return reply.code(502).send({ statusCode: 502, error: 'Bad Gateway', message: err.message });
-      }
-      // Anything else (the database, a bug) is a 500 with a request id, not a refusal.
+      // An unreachable provider is a 502 (ProviderUnavailableError), anything else but a
+      // refusal (the database, a bug) a 500 with a request id.
       if (!(err instanceof SignInRefusedError)) throw err;
       req.log.warn({ err }, 'OIDC sign-in refused');
       return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: `sign-in failed: ${err.message}` });

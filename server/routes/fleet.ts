@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { Kube } from '../../controllers/kube/client.ts';
 import { kubeOptionsOf } from '../cluster.ts';
-import { KubeReadError, readFleetSummary } from '../fleet-reader.ts';
+import { readFleetSummary } from '../fleet-reader.ts';
+import { UnavailableError } from '../../tenancy/errors.ts';
 import { MESSAGES } from './fleet-mode.ts';
 import { DateTime, ErrorResponse } from '../schemas.ts';
 
@@ -75,24 +76,18 @@ export default async function fleetRoutes(app: FastifyInstance) {
       summary: 'The live fleet: regions, node pools and nodes with requested vs allocatable capacity, spot share, pending workspace pods and node cost per hour',
       response: { 200: Fleet, 502: ErrorResponse, 503: ErrorResponse },
     },
-  }, async (req, reply) => {
+  }, async () => {
     const access = kubeOptionsOf(app.cluster);
     const mode = app.cluster.mode;
-    if (!access || mode === 'none') return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: MESSAGES.none });
+    if (!access || mode === 'none') throw new UnavailableError(MESSAGES.none);
     try {
       kube ??= new Kube({ ...access, timeoutMs: READ_TIMEOUT_MS, retries: READ_RETRIES });
     } catch (err) {
-      return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: `the Kubernetes configuration could not be loaded: ${(err as Error).message}` });
+      throw new UnavailableError(`the Kubernetes configuration could not be loaded: ${(err as Error).message}`);
     }
-    try {
-      const summary = await readFleetSummary(kube, app.db);
-      const body: Static<typeof Fleet> = { ...summary, mode, simulated: mode === 'simulated' };
-      return body;
-    } catch (err) {
-      if (!(err instanceof KubeReadError)) throw err;
-      // Sent here, not thrown: the error handler hides the message of every 5xx.
-      req.log.warn({ err }, 'fleet read failed');
-      return reply.code(502).send({ statusCode: 502, error: 'Bad Gateway', message: err.message });
-    }
+    // A failing API server is a KubeReadError: a 502 whose message names it.
+    const summary = await readFleetSummary(kube, app.db);
+    const body: Static<typeof Fleet> = { ...summary, mode, simulated: mode === 'simulated' };
+    return body;
   });
 }

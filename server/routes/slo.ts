@@ -15,6 +15,7 @@ import { alertEvents, evaluationHistory, latestEvaluations, type StoredEvaluatio
 import { SloRegistry } from '../../slo/registry.ts';
 import { runbookUrl } from '../../slo/rules/generate.ts';
 import type { SloDefinition } from '../../slo/spec/types.ts';
+import { UnavailableError } from '../../tenancy/errors.ts';
 import { actorOf } from '../auth/principal.ts';
 import { DateTime, errors } from '../schemas.ts';
 
@@ -205,7 +206,7 @@ export default async function slo(app: FastifyInstance) {
   }, async (req, reply) => {
     const s = await registry.get(req.params.name);
     const source = sourcesFor(app.db, app.config.PROMETHEUS_URL)[s.sourceType];
-    if (!source) throw Object.assign(new Error(`${s.sourceType} is not configured: set PROMETHEUS_URL to read this SLO`), { statusCode: 503, expose: true });
+    if (!source) throw new UnavailableError(`${s.sourceType} is not configured: set PROMETHEUS_URL to read this SLO`);
     const now = new Date();
     const months = calendarMonths(now, req.query.months).map((m) => ({ ...m, to: m.to > now ? now : m.to }));
     const counts = s.budgeting.method === 'Occurrences'
