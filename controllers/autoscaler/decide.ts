@@ -10,8 +10,8 @@
 // admits, so no capacity is bought for starts that admission would refuse. Taking the peak
 // of a trailing hour also stabilises scale-down: headroom falls only when a busy window
 // leaves the lookback, never on one quiet minute.
-import { workspaceSize } from '../../tenancy/workspace-sizes.ts';
-import { METER_RESOURCES, type Amounts, type Quota } from '../../tenancy/quotas.ts';
+import { METER_RESOURCES, admissionViolations, type Amounts, type Quota } from '../../tenancy/quotas.ts';
+import { addSize, startRequest } from '../quota/usage.ts';
 import type { Decision } from '../runtime/types.ts';
 
 export type PoolName = 'on-demand' | 'spot';
@@ -91,7 +91,9 @@ export function peakWindows(starts: readonly Start[], now: Date, s: HeadroomSett
     const k = poolKey(st.region, st.pool);
     const w = Math.floor((now.getTime() - t) / lead);
     const byWindow = windows.get(k) ?? new Map<number, Start[]>();
-    byWindow.set(w, [...(byWindow.get(w) ?? []), st]);
+    const list = byWindow.get(w) ?? [];
+    list.push(st);
+    byWindow.set(w, list);
     windows.set(k, byWindow);
   }
   const out = new Map<string, Start[]>();
@@ -120,20 +122,15 @@ export function admittedStarts(starts: readonly Start[], quota: Quota, used: Amo
     const hard = quota.hard[m];
     if (hard !== undefined && (used[m] ?? 0) > hard) return { admitted: [], cappedBy: `${m} past its hard limit` };
   }
-  const room = {
-    'count/workspaces': (quota.hard['count/workspaces'] ?? Infinity) - (used['count/workspaces'] ?? 0),
-    'requests.cpu': (quota.hard['requests.cpu'] ?? Infinity) - (used['requests.cpu'] ?? 0),
-    'requests.memory': (quota.hard['requests.memory'] ?? Infinity) - (used['requests.memory'] ?? 0),
-  };
   const admitted: Start[] = [];
   let cappedBy: string | undefined;
+  let held = used;
   const ordered = [...starts].sort((a, b) => a.resourceFactor - b.resourceFactor || a.at.getTime() - b.at.getTime());
   for (const st of ordered) {
-    const size = workspaceSize(st.resourceFactor);
-    const need = { 'count/workspaces': 1, 'requests.cpu': size.cpuCores, 'requests.memory': size.memoryBytes };
-    const short = (Object.keys(need) as (keyof typeof need)[]).find((r) => need[r] > room[r] + 1e-9);
-    if (short) { cappedBy ??= `quota ${short}`; continue; }
-    for (const r of Object.keys(need) as (keyof typeof need)[]) room[r] -= need[r];
+    // The check admission makes, on what the starts admitted so far would hold.
+    const refused = admissionViolations(quota, held, startRequest(st.resourceFactor, false));
+    if (refused.length) { cappedBy ??= `quota ${refused[0]!.resource}`; continue; }
+    held = addSize(held, st.resourceFactor, 1, false);
     admitted.push(st);
   }
   return { admitted, cappedBy };
