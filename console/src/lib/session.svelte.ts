@@ -10,18 +10,25 @@ export interface Me {
   csrfToken: string | null;
 }
 
-export const session = $state<{ me: Me | null; loaded: boolean }>({ me: null, loaded: false });
+/** Whether the fleet behind the console is real, simulated or absent (GET /api/v1/fleet/mode). */
+export interface FleetMode { mode: 'simulated' | 'kubeconfig' | 'in-cluster' | 'none'; message: string }
 
+export const session = $state<{ me: Me | null; fleet: FleetMode | null; loaded: boolean }>({ me: null, fleet: null, loaded: false });
+
+/**
+ * Who is signed in, and the fleet mode with it: both are known before the frame renders, so
+ * the fleet notice never arrives late and pushes the page down.
+ */
 export async function loadSession(): Promise<Me | null> {
-  try {
-    const me = await api<Me>('/api/v1/me');
-    setCsrfToken(me.csrfToken);
-    session.me = me;
-  } catch {
-    session.me = null;
-  }
+  const [me, fleet] = await Promise.all([
+    api<Me>('/api/v1/me').catch(() => null),
+    api<FleetMode>('/api/v1/fleet/mode').catch(() => null),
+  ]);
+  if (me) setCsrfToken(me.csrfToken);
+  session.me = me;
+  session.fleet = fleet;
   session.loaded = true;
-  return session.me;
+  return me;
 }
 
 /** May the signed-in user do `permission` in `tenantId` (or on the platform)? Display only: the server decides. */
