@@ -10,3 +10,13 @@ export function ago(iso: string | null | undefined): string {
 export function dateTime(iso: string | null | undefined): string {
   return iso ? new Date(iso).toLocaleString() : '—';
 }
+
+/** A ratio as a percentage (0.25 → "25%"); a dash when unknown. */
+export function percent(v: number | null | undefined, digits = 0): string {
+  return v === null || v === undefined ? '—' : `${(v * 100).toFixed(digits)}%`;
+}
+
+/** US dollars ("$3.65"); a dash when unknown. */
+export function usd(v: number | null | undefined, digits = 2): string {
+  return v === null || v === undefined ? '—' : `$${v.toFixed(digits)}`;
+}
