@@ -3,7 +3,7 @@
 // runs the same function.
 import type { Registry } from 'prom-client';
 import type { Db } from '../db/pool.ts';
-import { Kube, type KubeOptions } from './kube/client.ts';
+import { Kube, type KubeOptions } from '../kube/client.ts';
 import { KubeLeaseElector, PgElector, type Elector } from './runtime/elector.ts';
 import type { BucketConfig } from './runtime/rate-limit.ts';
 import { ControllerRuntime, newHolderId } from './runtime/runtime.ts';

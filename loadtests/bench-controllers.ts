@@ -16,12 +16,12 @@ import { migrate } from '../db/migrate.ts';
 import { createPool, type Db } from '../db/pool.ts';
 import { createTenant } from '../tenancy/tenants.ts';
 import { createWorkspace } from '../tenancy/workspaces.ts';
-import { createAdmitted } from '../controllers/workspaces/operations.ts';
+import { createAdmitted } from '../admission/workspaces.ts';
 import { ControllerRuntime } from '../controllers/runtime/runtime.ts';
 import { PgElector } from '../controllers/runtime/elector.ts';
 import { buildRuntime } from '../controllers/index.ts';
-import { Kube } from '../controllers/kube/client.ts';
-import { listObjects } from '../controllers/kube/objects.ts';
+import { Kube } from '../kube/client.ts';
+import { listObjects } from '../kube/objects.ts';
 import { MANAGED_SELECTOR } from '../controllers/workspaces/manifests.ts';
 import { startSandbox, TEST_TIMINGS } from '../sandbox/index.ts';
 

@@ -39,7 +39,7 @@ export function clusterFromConfig(config: Pick<Config, 'KUBECONFIG' | 'KUBERNETE
   return config.KUBERNETES_SERVICE_HOST ? { mode: 'in-cluster' } : { mode: 'none' };
 }
 
-/** The client options (controllers/kube/client.ts KubeOptions) for this access, if any. */
+/** The client options (kube/client.ts KubeOptions) for this access, if any. */
 export function kubeOptionsOf(c: ClusterAccess): { server: string } | { kubeconfig: string } | { inCluster: true } | undefined {
   if (c.mode === 'in-cluster') return { inCluster: true };
   if (c.mode === 'simulated' && c.server) return { server: c.server };

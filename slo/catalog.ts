@@ -2,8 +2,8 @@
 // the repository.
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { compileSpecs, type CompileResult } from './spec/compile.ts';
-import { listSpecFiles, readSpecFiles } from './spec/load.ts';
+import { compileSpecs, type CompileResult } from './openslo/compile.ts';
+import { listSpecFiles, readSpecFiles } from './openslo/load.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..');
 export const SPEC_DIR = join(REPO_ROOT, 'slo', 'specs');

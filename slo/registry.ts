@@ -5,10 +5,10 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Queryable } from '../db/pool.ts';
 import { REPO_ROOT, SPEC_DIR } from './catalog.ts';
-import { compileSpecs, type CompileResult } from './spec/compile.ts';
-import { SpecError } from './spec/errors.ts';
-import { listSpecFiles, parseYaml, readSpecFiles, type RawDoc } from './spec/load.ts';
-import type { SloDefinition } from './spec/types.ts';
+import { compileSpecs, type CompileResult } from './openslo/compile.ts';
+import { SpecError } from './openslo/errors.ts';
+import { listSpecFiles, parseYaml, readSpecFiles, type RawDoc } from './openslo/load.ts';
+import type { SloDefinition } from './openslo/types.ts';
 
 export class SloNotFoundError extends Error {
   readonly statusCode = 404;

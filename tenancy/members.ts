@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/pool.ts';
-import type { MemberRole } from '../server/auth/roles.ts';
+import type { MemberRole } from './roles.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
 
 export interface Member {

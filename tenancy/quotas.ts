@@ -3,7 +3,7 @@
 // hard limit (refuse and enforce). Stored in tenants.resource_quota, shaped like a
 // Kubernetes ResourceQuota's `spec.hard` so that the namespace quota mirrors it.
 import { Type, type Static } from 'typebox';
-import { formatBytes, formatCpu, parseQuantity } from './quantity.ts';
+import { formatBytes, formatCpu, parseQuantity } from '../kube/quantity.ts';
 
 export const GAUGE_RESOURCES = ['count/workspaces', 'requests.cpu', 'requests.memory', 'requests.storage'] as const;
 export const METER_RESOURCES = ['llm.tokens', 'llm.cost_usd', 'api.calls'] as const;

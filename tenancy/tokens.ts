@@ -1,7 +1,7 @@
 // API tokens for machines and scripts: shown once, stored as a SHA-256 hash, scoped to one
 // tenant (tenant role) or to the platform (platform role), revocable.
 import type { Queryable } from '../db/pool.ts';
-import type { PlatformRole, TenantRole } from '../server/auth/roles.ts';
+import type { PlatformRole, TenantRole } from './roles.ts';
 import { NotFoundError } from './errors.ts';
 import { hashSecret, newSecret } from './secrets.ts';
 

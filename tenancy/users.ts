@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/pool.ts';
-import type { MemberRole, PlatformRole } from '../server/auth/roles.ts';
+import type { MemberRole, PlatformRole } from './roles.ts';
 import { ConflictError, ForbiddenError, isUniqueViolation } from './errors.ts';
 
 export interface User {

@@ -1,14 +1,16 @@
-// The adapter around allocateFleetCost: reads nodes, pods and metrics.k8s.io pod usage, maps
-// namespaces to tenants, and stores one minute's allocation. The Kubernetes read lives here
-// (not in controllers/, which collectors/ may not import) and uses @kubernetes/client-node.
-import * as k8s from '@kubernetes/client-node';
+// The adapter around allocateFleetCost: reads nodes, pods and metrics.k8s.io pod usage
+// through kube/ (timeouts, retries, paging), maps namespaces to tenants, and stores one
+// minute's allocation.
 import type { Pool as PgPool } from 'pg';
 import { withTransaction, type Queryable } from '../../db/pool.ts';
 import { allocateFleetCost, type FleetAllocation, type NodeUsage, type Pool, type WorkloadUsage } from './allocation.ts';
 import type { RatesT } from './catalog.ts';
 import { ratesAt } from './catalog-store.ts';
-import { parseQuantity } from '../../tenancy/quantity.ts';
-import { annotatedPrice, capacityTypeOf, podRequests } from '../fleet/summary.ts';
+import { parseQuantity } from '../../kube/quantity.ts';
+import type { Kube } from '../../kube/client.ts';
+import { annotatedPrice, capacityTypeOf } from '../../kube/labels.ts';
+import { listAll, PAGE_SIZE } from '../../kube/list.ts';
+import { podRequests } from '../../kube/pod-requests.ts';
 
 /** The key allocateFleetCost groups platform/system namespaces under. */
 export const SYSTEM_KEY = 'system';
@@ -37,14 +39,17 @@ export function tenantOfNamespace(ns: string): string | undefined {
   return TENANT_NS.exec(ns)?.[1];
 }
 
-export async function readFleet(kc: k8s.KubeConfig): Promise<FleetSnapshot> {
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-  const [nodes, pods, metrics] = await Promise.all([
-    core.listNode(),
-    core.listPodForAllNamespaces({ fieldSelector: 'status.phase=Running' }),
-    custom.listClusterCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods' }) as Promise<{ items: { metadata: { namespace: string; name: string }; containers: { usage: { cpu?: string; memory?: string } }[] }[] }>,
+type PodMetrics = { metadata: { namespace: string; name: string }; containers: { usage: { cpu?: string; memory?: string } }[] };
+
+export async function readFleet(kube: Kube, limit = PAGE_SIZE): Promise<FleetSnapshot> {
+  const [nodeItems, podItems, metricItems] = await Promise.all([
+    listAll(kube, 'list nodes', (cont) => kube.core.listNode({ limit, _continue: cont })),
+    listAll(kube, 'list running pods', (cont) => kube.core.listPodForAllNamespaces({ fieldSelector: 'status.phase=Running', limit, _continue: cont })),
+    listAll(kube, 'list pod metrics', (cont) => kube.custom.listClusterCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', limit, _continue: cont }) as Promise<{ items: PodMetrics[]; metadata?: { _continue?: string } }>),
   ]);
+  const nodes = { items: nodeItems };
+  const pods = { items: podItems };
+  const metrics = { items: metricItems };
   const poolOf = new Map<string, Pool>();
   const outNodes = nodes.items.map((n) => {
     const pool: Pool = capacityTypeOf(n.metadata?.labels);
@@ -101,10 +106,10 @@ export async function storeSample(db: PgPool, minute: Date, a: FleetAllocation):
 }
 
 /** One collection: the catalogue's infrastructure rates in force now, the fleet, the store. */
-export async function collectFleetCost(db: PgPool, kc: k8s.KubeConfig, now = new Date()): Promise<FleetAllocation> {
+export async function collectFleetCost(db: PgPool, kube: Kube, now = new Date()): Promise<FleetAllocation> {
   const rates = await ratesAt(db, now);
   if (!rates) throw new Error('fleet cost: the price catalogue in force has no infrastructure rates (rates.cpuHour, rates.gbHour)');
-  const allocation = allocateSample(await readFleet(kc), rates);
+  const allocation = allocateSample(await readFleet(kube), rates);
   await storeSample(db, now, allocation);
   return allocation;
 }

@@ -1,32 +1,14 @@
 // The live fleet as operators read it: regions → node pools → nodes, with what the pods
 // request of each node, spot share, workspace pods waiting, and what the nodes cost an hour.
 // Pure: the node and pod lists (as @kubernetes/client-node returns them) in, the summary out.
-import type { V1Container, V1Node, V1Pod } from '@kubernetes/client-node';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { Decimal } from 'decimal.js';
-import { parseQuantity } from '../../tenancy/quantity.ts';
+import { parseQuantity } from '../../kube/quantity.ts';
+import { annotatedPrice, capacityTypeOf, firstLabel as first, INSTANCE_TYPE_LABELS, POOL_LABELS, REGION_LABELS, WORKSPACE_LABEL, ZONE_LABELS, type CapacityType } from '../../kube/labels.ts';
+import { podRequests } from '../../kube/pod-requests.ts';
 import type { RatesT } from '../cost/catalog.ts';
 import { listedPrice } from '../cost/allocation.ts';
 
-export type CapacityType = 'on-demand' | 'spot';
-
-/** Well-known labels, first match wins: the sandbox's and Karpenter's, then the clouds' own. */
-export const REGION_LABELS = ['topology.kubernetes.io/region', 'failure-domain.beta.kubernetes.io/region'];
-export const ZONE_LABELS = ['topology.kubernetes.io/zone', 'failure-domain.beta.kubernetes.io/zone'];
-export const INSTANCE_TYPE_LABELS = ['node.kubernetes.io/instance-type', 'beta.kubernetes.io/instance-type'];
-export const POOL_LABELS = ['pilothouse.io/pool', 'karpenter.sh/nodepool', 'eks.amazonaws.com/nodegroup', 'cloud.google.com/gke-nodepool', 'kubernetes.azure.com/agentpool'];
-/** label → the value that means spot capacity */
-export const SPOT_LABELS: ReadonlyArray<[string, string]> = [
-  ['karpenter.sh/capacity-type', 'spot'],
-  ['eks.amazonaws.com/capacityType', 'SPOT'],
-  ['cloud.google.com/gke-spot', 'true'],
-  ['cloud.google.com/gke-preemptible', 'true'],
-  ['kubernetes.azure.com/scalesetpriority', 'spot'],
-  ['pilothouse.io/node-pool', 'spot'],
-];
-/** what the operator pays for the node, USD per hour (set by the sandbox fleet; optional on real nodes) */
-export const PRICE_ANNOTATION = 'pilothouse.io/price-per-hour';
-/** every workspace pod carries it (controllers/workspaces/manifests.ts) */
-export const WORKSPACE_LABEL = 'pilothouse.io/workspace';
 /** nodes that name no region are grouped under this one */
 export const UNKNOWN_REGION = 'unknown';
 
@@ -98,23 +80,9 @@ export interface FleetSummary {
   noRegion: { workspacePodsPending: number; unschedulablePods: number };
 }
 
-const first = (labels: Record<string, string> | undefined, keys: readonly string[]) => {
-  for (const k of keys) if (labels?.[k]) return labels[k];
-  return undefined;
-};
 const num = (q: string | undefined) => (q === undefined ? 0 : parseQuantity(q) ?? 0);
 const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 const money = (d: Decimal) => d.toDecimalPlaces(6).toNumber();
-
-export function capacityTypeOf(labels: Record<string, string> | undefined): CapacityType {
-  return SPOT_LABELS.some(([k, v]) => labels?.[k] === v) ? 'spot' : 'on-demand';
-}
-
-/** The node's own price from its annotation, USD per hour; undefined when absent or not a plain decimal. */
-export function annotatedPrice(annotations: Record<string, string> | undefined): number | undefined {
-  const v = annotations?.[PRICE_ANNOTATION]?.trim();
-  return v !== undefined && /^\d+(\.\d+)?$/.test(v) ? Number(v) : undefined;
-}
 
 export const regionOfNode = (n: V1Node) => first(n.metadata?.labels, REGION_LABELS) ?? UNKNOWN_REGION;
 
@@ -129,38 +97,6 @@ export function regionAskedBy(pod: V1Pod): string | undefined {
   return regions.size === 1 ? [...regions][0] : undefined;
 }
 
-type Resources = { cpu: number; memory: number };
-const requestsOf = (c: V1Container): Resources => ({ cpu: num(c.resources?.requests?.cpu), memory: num(c.resources?.requests?.memory) });
-
-/**
- * What the scheduler reserves for a pod: the larger of its containers (plus sidecars) and
- * its biggest init step (an init container plus the sidecars started before it), plus the
- * runtime class overhead.
- */
-export function podRequests(pod: V1Pod): Resources {
-  const sum = { cpu: 0, memory: 0 };
-  for (const c of pod.spec?.containers ?? []) {
-    const r = requestsOf(c);
-    sum.cpu += r.cpu;
-    sum.memory += r.memory;
-  }
-  const sidecars = { cpu: 0, memory: 0 };
-  const init = { cpu: 0, memory: 0 };
-  for (const c of pod.spec?.initContainers ?? []) {
-    const r = requestsOf(c);
-    if (c.restartPolicy === 'Always') {
-      sidecars.cpu += r.cpu;
-      sidecars.memory += r.memory;
-      continue;
-    }
-    init.cpu = Math.max(init.cpu, r.cpu + sidecars.cpu);
-    init.memory = Math.max(init.memory, r.memory + sidecars.memory);
-  }
-  return {
-    cpu: Math.max(sum.cpu + sidecars.cpu, init.cpu) + num(pod.spec?.overhead?.cpu),
-    memory: Math.max(sum.memory + sidecars.memory, init.memory) + num(pod.spec?.overhead?.memory),
-  };
-}
 
 const terminated = (p: V1Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 const isUnschedulable = (p: V1Pod) => p.status?.phase === 'Pending' && !p.spec?.nodeName

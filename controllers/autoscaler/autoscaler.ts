@@ -2,9 +2,9 @@
 // quota and use, and the placeholder Deployments; decides with decideAutoscaler; applies by
 // creating the namespace and PriorityClass once and scaling each placeholder Deployment
 // through the fenced object layer (a 409 re-reads; an older epoch never writes).
-import { createObject, listObjects, readObject, updateObject } from '../kube/objects.ts';
+import { createObject, listObjects, readObject, updateObject } from '../../kube/objects.ts';
 import type { Controller } from '../runtime/types.ts';
-import { quotaTenantOf, usageOf } from '../quota/usage.ts';
+import { quotaTenantOf, usageOf } from '../../admission/usage.ts';
 import {
   DEFAULT_HEADROOM, HEADROOM_NAMESPACE, HEADROOM_PRIORITY_CLASS, decideAutoscaler, headroomName,
   type AutoscalerAction, type AutoscalerObservation, type HeadroomSettings, type PoolName, type Start, type TenantDemand,

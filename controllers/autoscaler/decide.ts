@@ -11,7 +11,7 @@
 // of a trailing hour also stabilises scale-down: headroom falls only when a busy window
 // leaves the lookback, never on one quiet minute.
 import { METER_RESOURCES, admissionViolations, type Amounts, type Quota } from '../../tenancy/quotas.ts';
-import { addSize, startRequest } from '../quota/usage.ts';
+import { addSize, startRequest } from '../../admission/usage.ts';
 import type { Decision } from '../runtime/types.ts';
 
 export type PoolName = 'on-demand' | 'spot';

@@ -1,9 +1,9 @@
 // The headroom placeholders as Kubernetes objects: a PriorityClass below every workload and
 // a Deployment of pause containers per region and node pool, each pod the size of one base
 // sandbox, placed exactly where that pool's workspaces go. Pure.
-import { formatBytes, formatCpu } from '../../tenancy/quantity.ts';
+import { formatBytes, formatCpu } from '../../kube/quantity.ts';
 import { workspaceSize } from '../../tenancy/workspace-sizes.ts';
-import { MANAGED_BY, MANAGER, type KObject } from '../kube/objects.ts';
+import { MANAGED_BY, MANAGER, type KObject } from '../../kube/objects.ts';
 import { COMPONENT_LABEL, NODE_POOL_LABEL, REGION_LABEL, placement } from '../workspaces/manifests.ts';
 import { HEADROOM_NAMESPACE, HEADROOM_PRIORITY, HEADROOM_PRIORITY_CLASS, headroomName, type PoolName } from './decide.ts';
 

@@ -8,9 +8,9 @@ import {
   type Amounts, type GaugeResource, type Quota, type QuotaResource, GAUGE_RESOURCES, QUOTA_NAME, formatAmount, isMeter,
   thresholdsReached,
 } from '../../tenancy/quotas.ts';
-import { parseQuantity } from '../../tenancy/quantity.ts';
+import { parseQuantity } from '../../kube/quantity.ts';
 import type { Decision } from '../runtime/types.ts';
-import { addSize } from './usage.ts';
+import { addSize } from '../../admission/usage.ts';
 
 /** Kubernetes ResourceQuota keys for the gauges (a paused workspace has no pod). */
 export const K8S_QUOTA_KEYS: Partial<Record<GaugeResource, string>> = {

@@ -5,12 +5,12 @@
 import { Counter, type Registry } from 'prom-client';
 import { type Amounts, type QuotaResource, GAUGE_RESOURCES, QUOTA_NAME, periodStart } from '../../tenancy/quotas.ts';
 import { transitionWorkspace } from '../../tenancy/workspaces.ts';
-import type { Kube } from '../kube/client.ts';
-import { MANAGED_BY, MANAGER, createObject, deleteObject, listObjects, updateObject } from '../kube/objects.ts';
+import type { Kube } from '../../kube/client.ts';
+import { MANAGED_BY, MANAGER, createObject, deleteObject, listObjects, updateObject } from '../../kube/objects.ts';
 import { TENANT_LABEL, namespaceFor } from '../workspaces/manifests.ts';
 import type { Controller } from '../runtime/types.ts';
 import { type QuotaAction, type QuotaObservation, type RunningWorkspace, type TenantQuotaView, decideQuota, warnKey } from './decide.ts';
-import { HOLDING_STATES, meterQueries, quotaTenantOf, usageOf } from './usage.ts';
+import { HOLDING_STATES, meterQueries, quotaTenantOf, usageOf } from '../../admission/usage.ts';
 
 export const QUOTA_ENFORCER = 'quota-enforcer';
 

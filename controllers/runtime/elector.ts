@@ -1,9 +1,7 @@
 // Who leads: a PostgreSQL lease row (default) or a coordination.k8s.io Lease. Either way the
 // epoch ends up in the controller_leases row, which every database action checks.
-import * as k8s from '@kubernetes/client-node';
 import type { Db } from '../../db/pool.ts';
-import type { Kube } from '../kube/client.ts';
-import { statusOf } from '../kube/client.ts';
+import { microTime, statusOf, type Kube, type V1Lease } from '../../kube/client.ts';
 import { acquireOrRenew, advanceFence, releaseLease } from './lease.ts';
 
 export interface Leadership {
@@ -47,9 +45,6 @@ export class PgElector implements Elector {
   }
 }
 
-/** A time with the microsecond precision a Lease needs (a real API server rejects milliseconds). */
-export const microTime = (ms = Date.now()) => new k8s.V1MicroTime(ms);
-
 /**
  * client-go's algorithm: a Lease is free when its holder has not renewed it for
  * leaseDurationSeconds as observed on this replica's own clock (renewTime is another
@@ -77,7 +72,7 @@ export class KubeLeaseElector implements Elector {
 
   async tick(): Promise<Leadership> {
     const leaseSeconds = Math.max(1, Math.ceil(this.ttlMs / 1000));
-    let lease: k8s.V1Lease | null = null;
+    let lease: V1Lease | null = null;
     try {
       lease = await this.kube.call('read lease', () => this.kube.coordination.readNamespacedLease({ namespace: this.namespace, name: this.name }));
     } catch (err) {
@@ -85,7 +80,7 @@ export class KubeLeaseElector implements Elector {
     }
     const now = Date.now();
     if (!lease) {
-      const body: k8s.V1Lease = {
+      const body: V1Lease = {
         apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
         metadata: { name: this.name, namespace: this.namespace },
         spec: { holderIdentity: this.holder, leaseDurationSeconds: leaseSeconds, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
@@ -105,7 +100,7 @@ export class KubeLeaseElector implements Elector {
     const mine = spec.holderIdentity === this.holder;
     const expired = !spec.holderIdentity || now > this.observed.at + (spec.leaseDurationSeconds ?? leaseSeconds) * 1000;
     if (!mine && !expired) return { leader: false, epoch: transitions + 1, holder: spec.holderIdentity ?? null };
-    const next: k8s.V1Lease = {
+    const next: V1Lease = {
       ...lease,
       spec: {
         ...spec,

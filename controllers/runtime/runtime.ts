@@ -8,7 +8,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Db } from '../../db/pool.ts';
 import { withTransaction } from '../../db/pool.ts';
-import type { Kube } from '../kube/client.ts';
+import type { Kube } from '../../kube/client.ts';
 import { closeInterrupted, finishAction, recentlyRecordedDryRun, recordDecision, type Fence } from './audit.ts';
 import type { Elector, Leadership } from './elector.ts';
 import { holdsLease } from './lease.ts';

@@ -2,7 +2,7 @@
 // apply each decision thinly. The runtime records every decision before acting on it.
 import type pg from 'pg';
 import type { Db } from '../../db/pool.ts';
-import type { Kube } from '../kube/client.ts';
+import type { Kube } from '../../kube/client.ts';
 
 export interface Target {
   /** e.g. Workspace, Deployment, Tenant */
@@ -57,7 +57,4 @@ export interface Controller<O = unknown, A = unknown> {
   apply(action: A, ctx: ApplyContext): Promise<unknown>;
 }
 
-/** The action could not proceed because this replica no longer leads. */
-export class FencedError extends Error {
-  readonly fenced = true;
-}
+export { FencedError } from '../../kube/errors.ts';

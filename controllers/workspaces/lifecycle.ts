@@ -5,8 +5,8 @@ import { Histogram, type Registry } from 'prom-client';
 import { listTransitions, transitionWorkspace } from '../../tenancy/workspaces.ts';
 import { startups } from '../../tenancy/workspace-startup.ts';
 import type { WorkspaceState } from '../../tenancy/workspace-states.ts';
-import type { Kube } from '../kube/client.ts';
-import { createObject, deleteObject, listObjects, updateObject, type KObject, type KindName } from '../kube/objects.ts';
+import type { Kube } from '../../kube/client.ts';
+import { createObject, deleteObject, listObjects, updateObject, type KObject, type KindName } from '../../kube/objects.ts';
 import type { ApplyContext, Controller, ObserveContext } from '../runtime/types.ts';
 import { DEFAULT_START_TIMEOUT_MS, decideLifecycle, type LifecycleAction, type LifecycleObservation, type ObservedPod, type ObservedWorkspace } from './decide.ts';
 import {

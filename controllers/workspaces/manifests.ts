@@ -2,14 +2,13 @@
 // when paused), a Service, the workspace volume's PVC and a PodDisruptionBudget that forbids
 // voluntary evictions, all in the tenant's namespace and labelled with tenant and workspace.
 // Pure: the lifecycle controller compares these with what it observes.
-import { formatBytes, formatCpu } from '../../tenancy/quantity.ts';
+import { formatBytes, formatCpu } from '../../kube/quantity.ts';
 import { workspaceSize } from '../../tenancy/workspace-sizes.ts';
-import { MANAGED_BY, MANAGER, type KObject, type KindName } from '../kube/objects.ts';
+import type { KObject, KindName } from '../../kube/objects.ts';
+import { COMPONENT_LABEL, MANAGED_BY, MANAGER, NAME_LABEL, NODE_POOL_LABEL, REGION_LABEL, TENANT_LABEL, WORKSPACE_LABEL } from '../../kube/labels.ts';
 
-export const TENANT_LABEL = 'pilothouse.io/tenant';
-export const WORKSPACE_LABEL = 'pilothouse.io/workspace';
-export const COMPONENT_LABEL = 'app.kubernetes.io/component';
-export const NAME_LABEL = 'app.kubernetes.io/name';
+export { COMPONENT_LABEL, NAME_LABEL, NODE_POOL_LABEL, REGION_LABEL, TENANT_LABEL, WORKSPACE_LABEL };
+
 export const SANDBOX_NAME = 'openhands-sandbox';
 export const DEFAULT_IMAGE = 'ghcr.io/openhands/agent-server:latest';
 /** the agent server and VS Code ports of an OpenHands sandbox */
@@ -44,8 +43,6 @@ export function workspaceLabels(ws: Pick<WorkspaceSpec, 'id' | 'tenantId'>): Rec
 /** Pods of one workspace; the Service, PDB and Deployment select by these. */
 const selector = (ws: Pick<WorkspaceSpec, 'id'>) => ({ [WORKSPACE_LABEL]: ws.id, [COMPONENT_LABEL]: 'sandbox' });
 
-export const REGION_LABEL = 'topology.kubernetes.io/region';
-export const NODE_POOL_LABEL = 'pilothouse.io/node-pool';
 
 /** Where a sandbox of this region and node pool runs: its node selector and, on spot, the spot taint's toleration. */
 export function placement(region: string, nodePool: string): { nodeSelector: Record<string, string>; tolerations?: { key: string; operator: string; effect: string }[] } {

@@ -2,12 +2,9 @@
 // (its URL has :tenantId) checks it against that tenant, any other route against the
 // caller's platform role. Tenant roles never reach another tenant's rows.
 
-export const PLATFORM_ROLES = ['admin', 'sre', 'viewer'] as const;
-export const TENANT_ROLES = ['owner', 'admin', 'member', 'ingest'] as const;
-export const MEMBER_ROLES = ['owner', 'admin', 'member'] as const;
-export type PlatformRole = (typeof PLATFORM_ROLES)[number];
-export type TenantRole = (typeof TENANT_ROLES)[number];
-export type MemberRole = (typeof MEMBER_ROLES)[number];
+import { MEMBER_ROLES, PLATFORM_ROLES, TENANT_ROLES, TENANT_ROLE_RANK, type MemberRole, type PlatformRole, type TenantRole } from '../../tenancy/roles.ts';
+
+export { MEMBER_ROLES, PLATFORM_ROLES, TENANT_ROLES, TENANT_ROLE_RANK, type MemberRole, type PlatformRole, type TenantRole };
 
 export const PERMISSIONS = [
   // tenant-scoped
@@ -39,8 +36,6 @@ export const PLATFORM_ROLE_PERMISSIONS: Record<PlatformRole, readonly Permission
   viewer: READS,
 };
 
-/** Tenant roles ordered by power, for "you cannot grant more than you hold". */
-export const TENANT_ROLE_RANK: Record<TenantRole, number> = { ingest: 0, member: 1, admin: 2, owner: 3 };
 
 export function isTenantScoped(url: string): boolean {
   return url.includes(':tenantId');

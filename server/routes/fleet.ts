@@ -2,9 +2,9 @@
 // request (platform roles only: it shows every tenant's capacity at once).
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { Kube } from '../../controllers/kube/client.ts';
+import { Kube } from '../../kube/client.ts';
 import { kubeOptionsOf } from '../cluster.ts';
-import { readFleetSummary } from '../fleet-reader.ts';
+import { readFleetSummary } from '../../collectors/fleet/read.ts';
 import { UnavailableError } from '../../tenancy/errors.ts';
 import { MESSAGES } from './fleet-mode.ts';
 import { DateTime, ErrorResponse } from '../schemas.ts';

@@ -2,7 +2,7 @@
 // warnings already sent. The same numbers admission and the enforcer use.
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { quotaStatus } from '../../controllers/quota/usage.ts';
+import { quotaStatus } from '../../admission/usage.ts';
 import { getTenant } from '../../tenancy/tenants.ts';
 import { QUOTA_RESOURCES, formatAmount, parseQuota, type Amounts, type QuotaResource } from '../../tenancy/quotas.ts';
 import { DateTime, TenantParams, errors } from '../schemas.ts';

@@ -14,7 +14,7 @@ import { evaluateAll, sourcesFor, startSloJob } from '../../slo/evaluate/job.ts'
 import { alertEvents, evaluationHistory, latestEvaluations, type StoredEvaluation } from '../../slo/evaluate/store.ts';
 import { SloRegistry } from '../../slo/registry.ts';
 import { runbookUrl } from '../../slo/rules/generate.ts';
-import type { SloDefinition } from '../../slo/spec/types.ts';
+import type { SloDefinition } from '../../slo/openslo/types.ts';
 import { UnavailableError } from '../../tenancy/errors.ts';
 import { actorOf } from '../auth/principal.ts';
 import { DateTime, errors } from '../schemas.ts';

@@ -5,7 +5,7 @@ import {
 } from '../../tenancy/workspaces.ts';
 import { startups } from '../../tenancy/workspace-startup.ts';
 import { WORKSPACE_STATES } from '../../tenancy/workspace-states.ts';
-import { createAdmitted, pauseWorkspace, resumeWorkspace, touchWorkspace } from '../../controllers/workspaces/operations.ts';
+import { createAdmitted, pauseWorkspace, resumeWorkspace, touchWorkspace } from '../../admission/workspaces.ts';
 import { actorOf } from '../auth/principal.ts';
 import {
   DateTime, NewWorkspaceBody, Page, TenantParams, Uuid, Workspace, WorkspaceListQuery, WorkspaceStateSchema, errors,

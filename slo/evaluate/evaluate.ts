@@ -4,7 +4,7 @@ import { budgetRemaining, burnRate, timeToExhaustionMs } from '../math/budget.ts
 import type { TimeRange } from '../math/calendar.ts';
 import { alertLevel, tierState, type AlertLevel, type TierState, type WindowBurn } from '../math/alerts.ts';
 import { isLowTraffic, minimumMeaningfulEvents, type EventCounts } from '../math/sli.ts';
-import type { SloDefinition } from '../spec/types.ts';
+import type { SloDefinition } from '../openslo/types.ts';
 
 export interface Measurements {
   period: TimeRange;

@@ -7,7 +7,7 @@ import { runbookUrl } from '../rules/generate.ts';
 import { PostgresSource } from '../sources/postgres.ts';
 import { PrometheusClient, PrometheusSource } from '../sources/prometheus.ts';
 import type { SliSource } from '../sources/source.ts';
-import type { SourceType, SloDefinition } from '../spec/types.ts';
+import type { SourceType, SloDefinition } from '../openslo/types.ts';
 import { periodAt } from '../math/calendar.ts';
 import { evaluateSlo, type Evaluation } from './evaluate.ts';
 import { measure } from './measure.ts';

@@ -2,7 +2,7 @@
 // for the period so far (Occurrences), or per-slice counts (Timeslices).
 import { periodAt, type TimeRange } from '../math/calendar.ts';
 import { timesliceCounts, type EventCounts } from '../math/sli.ts';
-import type { SloDefinition } from '../spec/types.ts';
+import type { SloDefinition } from '../openslo/types.ts';
 import type { SliSource } from '../sources/source.ts';
 import type { Measurements } from './evaluate.ts';
 

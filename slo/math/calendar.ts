@@ -1,7 +1,7 @@
 // Period bounds: a rolling window ends now; a calendar-aligned one is the period (counted
 // from its start time, in its time zone, by days, weeks, months, quarters or years) that
 // holds `now`. Time-zone arithmetic uses Intl so daylight-saving changes land right.
-import type { Period } from '../spec/types.ts';
+import type { Period } from '../openslo/types.ts';
 
 export interface TimeRange {
   from: Date;

@@ -8,7 +8,7 @@
 import { promDuration } from '../math/duration.ts';
 import { MIN_BAD_EVENTS_TO_ALERT } from '../math/sli.ts';
 import { tierReachable, type AlertTier, type Severity } from '../math/tiers.ts';
-import type { SloDefinition } from '../spec/types.ts';
+import type { SloDefinition } from '../openslo/types.ts';
 import { badIncreaseExpr, badRateExpr, errorRatioExpr, idLabels, idMatchers, num, sloId, totalRateExpr } from './promql.ts';
 
 export interface RecordingRule {

@@ -1,8 +1,8 @@
 // PromQL for an SLI: the error ratio over a window, and the bad/total event rates, built
 // from the spec's selectors. Counters are always wrapped in rate()/increase() here.
 import { promDuration } from '../math/duration.ts';
-import { leMatcher, withMatcher } from '../spec/selector.ts';
-import type { Indicator, PromQuery, SloDefinition } from '../spec/types.ts';
+import { leMatcher, withMatcher } from '../openslo/selector.ts';
+import type { Indicator, PromQuery, SloDefinition } from '../openslo/types.ts';
 
 /** Numbers as PromQL literals without float noise (1 − 0.999 → 0.001). */
 export function num(n: number): string {

@@ -1,7 +1,7 @@
 // What `pilothouse slo rules` prints and writes: the rule file, and optionally promtool tests.
 import { relative, dirname } from 'node:path';
 import { compileFiles, compileSpecDir } from '../catalog.ts';
-import { formatProblem, SpecError } from '../spec/errors.ts';
+import { formatProblem, SpecError } from '../openslo/errors.ts';
 import { generateRules, type Generated } from './generate.ts';
 import { promtoolTests } from './tests.ts';
 import { toYaml } from './yaml.ts';

@@ -1,8 +1,8 @@
 // Concrete series for promtool tests: label sets that a bad event and a good event would
 // carry, so that each selector of the SLI counts exactly the events it should.
-import { parseSelector, type Matcher, type Selector } from '../spec/selector.ts';
+import { parseSelector, type Matcher, type Selector } from '../openslo/selector.ts';
 import { counters } from './promql.ts';
-import type { Indicator } from '../spec/types.ts';
+import type { Indicator } from '../openslo/types.ts';
 
 export interface EventSeries {
   series: string;

@@ -2,7 +2,7 @@
 // tier can fire, its ticket) alert fires under a fast burn; nothing fires at half the budget;
 // and one failed request among a trickle does not page.
 import { promDuration } from '../math/duration.ts';
-import type { SloDefinition } from '../spec/types.ts';
+import type { SloDefinition } from '../openslo/types.ts';
 import type { Generated } from './generate.ts';
 import { num } from './promql.ts';
 import { eventSeries } from './series.ts';

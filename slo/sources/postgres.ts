@@ -7,7 +7,7 @@ import type { Queryable } from '../../db/pool.ts';
 import { LATENCY_BUCKETS_MS } from '../../collectors/requests/buckets.ts';
 import type { EventCounts } from '../math/sli.ts';
 import type { TimeRange } from '../math/calendar.ts';
-import type { Indicator, PgQuery, SloDefinition } from '../spec/types.ts';
+import type { Indicator, PgQuery, SloDefinition } from '../openslo/types.ts';
 import { InvalidSliError } from './errors.ts';
 import type { SliSource } from './source.ts';
 

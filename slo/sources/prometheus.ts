@@ -3,7 +3,7 @@
 import type { EventCounts } from '../math/sli.ts';
 import type { TimeRange } from '../math/calendar.ts';
 import { counters } from '../rules/promql.ts';
-import type { SloDefinition } from '../spec/types.ts';
+import type { SloDefinition } from '../openslo/types.ts';
 import { SourceUnavailableError, type SliSource } from './source.ts';
 
 /** Prometheus refuses range queries of more than 11,000 points. */

@@ -2,7 +2,7 @@
 // many bad) in each of several ranges, and the same per fixed slice (Timeslices budgeting).
 import type { EventCounts } from '../math/sli.ts';
 import type { TimeRange } from '../math/calendar.ts';
-import type { SloDefinition } from '../spec/types.ts';
+import type { SloDefinition } from '../openslo/types.ts';
 
 export interface SliSource {
   counts(slo: SloDefinition, ranges: readonly TimeRange[]): Promise<EventCounts[]>;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { skipWithout } from '../tools.ts';
 import { buildTestApp } from '../helper.ts';
 import { buildRuntime } from '../../controllers/index.ts';
-import { readObject } from '../../controllers/kube/objects.ts';
+import { readObject } from '../../kube/objects.ts';
 import { startTestCluster } from '../controllers/cluster.ts';
 
 const skip = skipWithout('chromium');

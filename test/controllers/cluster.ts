@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after } from 'node:test';
 import { startSandbox, TEST_TIMINGS, type FleetOptions, type RunningSandbox } from '../../sandbox/index.ts';
-import { Kube, type KubeOptions } from '../../controllers/kube/client.ts';
+import { Kube, type KubeOptions } from '../../kube/client.ts';
 import { eventually } from '../eventually.ts';
 
 export interface SeenRequest {

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { bearer, buildTestApp } from '../helper.ts';
 import { buildRuntime, LEASE_NAME } from '../../controllers/index.ts';
 import { readLease } from '../../controllers/runtime/lease.ts';
-import { listObjects } from '../../controllers/kube/objects.ts';
+import { listObjects } from '../../kube/objects.ts';
 import { MANAGED_SELECTOR } from '../../controllers/workspaces/manifests.ts';
 import { startTestCluster, waitFor } from './cluster.ts';
 

@@ -7,7 +7,7 @@ import { startTestCluster, waitFor } from '../controllers/cluster.ts';
 import { PRICE_ANNOTATION, type NodePoolSpec } from '../../sandbox/index.ts';
 import { resourceByKey } from '../../sandbox/k8s/index.ts';
 import { TENANT_ROLES } from '../../server/auth/roles.ts';
-import { readFleetSummary } from '../../server/fleet-reader.ts';
+import { readFleetSummary } from '../../collectors/fleet/read.ts';
 import type { FleetSummary } from '../../collectors/fleet/summary.ts';
 
 const POOLS: NodePoolSpec[] = [

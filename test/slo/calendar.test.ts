@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { calendarMonths, periodAt, zonedToUtc } from '../../slo/math/calendar.ts';
 import { DAY } from '../../slo/math/duration.ts';
-import type { Period } from '../../slo/spec/types.ts';
+import type { Period } from '../../slo/openslo/types.ts';
 
 const month = (timeZone: string, startTime = '2026-01-01 00:00:00'): Period => ({ kind: 'calendar', duration: '1M', unit: 'M', count: 1, startTime, timeZone, ms: 30 * DAY });
 

@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bearer, buildTestApp } from '../helper.ts';
 import { PostgresSource } from '../../slo/sources/postgres.ts';
-import { compileSpecs } from '../../slo/spec/compile.ts';
-import { parseYaml } from '../../slo/spec/load.ts';
-import type { SloDefinition } from '../../slo/spec/types.ts';
+import { compileSpecs } from '../../slo/openslo/compile.ts';
+import { parseYaml } from '../../slo/openslo/load.ts';
+import type { SloDefinition } from '../../slo/openslo/types.ts';
 import { requestErrorsSpec } from './fixtures.ts';
 
 const t = await buildTestApp();

@@ -16,7 +16,7 @@ import { measure } from '../../slo/evaluate/measure.ts';
 import { generateRules } from '../../slo/rules/generate.ts';
 import { toYaml } from '../../slo/rules/yaml.ts';
 import { PrometheusClient, PrometheusSource } from '../../slo/sources/prometheus.ts';
-import type { SloDefinition } from '../../slo/spec/types.ts';
+import type { SloDefinition } from '../../slo/openslo/types.ts';
 import { skipWithout, TOOLS } from '../tools.ts';
 
 const skip = skipWithout('prometheus');

@@ -1,12 +1,12 @@
 // Reading OpenSLO specs: what is accepted, and that every refusal names file, line, field and fix.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileSpecs } from '../../slo/spec/compile.ts';
-import { formatProblem } from '../../slo/spec/errors.ts';
-import { parseYaml } from '../../slo/spec/load.ts';
+import { compileSpecs } from '../../slo/openslo/compile.ts';
+import { formatProblem } from '../../slo/openslo/errors.ts';
+import { parseYaml } from '../../slo/openslo/load.ts';
 import { compileSpecDir } from '../../slo/catalog.ts';
 import { DAY } from '../../slo/math/duration.ts';
-import { parseSelector, withMatcher, leMatcher } from '../../slo/spec/selector.ts';
+import { parseSelector, withMatcher, leMatcher } from '../../slo/openslo/selector.ts';
 
 const HEAD = `apiVersion: openslo/v1
 kind: Service

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatBytes, formatCpu, parseQuantity } from '../../tenancy/quantity.ts';
+import { formatBytes, formatCpu, parseQuantity } from '../../kube/quantity.ts';
 import {
   admissionViolations, parseQuota, periodStart, quotaExceededMessage, quotaProblems, thresholdsReached,
 } from '../../tenancy/quotas.ts';

@@ -11,6 +11,7 @@ import type { RatesT } from '../../../collectors/cost/catalog.ts';
 import { eventually } from '../../eventually.ts';
 import { summarizeFleet } from '../../../collectors/fleet/summary.ts';
 import { compactFleetCost, fleetCosts } from '../../../collectors/cost/fleet-costs.ts';
+import { Kube } from '../../../kube/client.ts';
 
 const POOLS: NodePoolSpec[] = [
   { name: 'r1-on-demand', region: 'r1', zones: ['r1a'], capacityType: 'on-demand', instanceType: 'm6i.4xlarge', min: 1, max: 1, initial: 1 },
@@ -45,7 +46,7 @@ before(async () => {
     spec: { containers: [{ name: 'collector', image: 'pilothouse', resources: { requests: { cpu: '250m', memory: '512Mi' } } }] },
   } });
   await eventually('both tenant pods running with metrics', async () => {
-    const snap = await readFleet(sb.kubeConfig());
+    const snap = await readFleet(new Kube({ server: sb.url }));
     return [...tenants.map((id) => `tenant-${id}`), 'pilothouse-system'].every((ns) => snap.pods.some((p) => p.namespace === ns && p.cpuUsage > 0));
   });
 });
@@ -75,7 +76,7 @@ async function rowsOf(minute: Date) {
 
 test('each tenant is charged max(request, usage) × its node\'s rates × one minute, and idle is the nodes\' own prices minus every allocated line', async () => {
   const minute = new Date('2026-11-28T10:15:00Z');
-  const snap = await readFleet(sb.kubeConfig());
+  const snap = await readFleet(new Kube({ server: sb.url }));
   await storeSample(t.db, minute, allocateSample(snap, rates));
   const rows = await rowsOf(minute);
   assert.ok(rows.some((r) => r.line === 'system'), 'a system line for the pilothouse-system pod');
@@ -95,15 +96,15 @@ test('the fleet page\'s node prices and the cost allocation agree on what the no
   const core = sb.kubeConfig().makeApiClient(k8s.CoreV1Api);
   const [nodes, pods] = await Promise.all([core.listNode(), core.listPodForAllNamespaces()]);
   const summary = summarizeFleet(nodes.items, pods.items, { now: new Date(), rates });
-  const allocation = allocateSample(await readFleet(sb.kubeConfig()), rates);
+  const allocation = allocateSample(await readFleet(new Kube({ server: sb.url })), rates);
   const perHour = new Decimal(allocation.nodes.total).div(SAMPLE_HOURS);
   assert.ok(perHour.sub(summary.totals.costPerHour).abs().lt(1e-6), `allocation ${perHour}/h, fleet page ${summary.totals.costPerHour}/h`);
 });
 
 test('collecting the same minute twice replaces its rows instead of adding to them', async () => {
   const minute = new Date('2026-11-28T10:16:00Z');
-  await collectFleetCost(t.db, sb.kubeConfig(), new Date(minute.getTime() + 5_000));
-  const second = await collectFleetCost(t.db, sb.kubeConfig(), new Date(minute.getTime() + 40_000));
+  await collectFleetCost(t.db, new Kube({ server: sb.url }), new Date(minute.getTime() + 5_000));
+  const second = await collectFleetCost(t.db, new Kube({ server: sb.url }), new Date(minute.getTime() + 40_000));
   const rows = await rowsOf(minute);
   assert.equal(rows.length, second.tenants.length + 2, 'one row per line, not two');
   const stored = rows.reduce((s, r) => s.add(r.total), new Decimal(0));
@@ -151,7 +152,7 @@ test('the platform fleet costs need fleet:read: a tenant token is refused', asyn
 
 test('minutes older than a week are compacted into hours, and the costs read the same before and after', async () => {
   // Two hours of minutes ten days back and one recent minute, from one real sample.
-  const allocation = allocateSample(await readFleet(sb.kubeConfig()), rates);
+  const allocation = allocateSample(await readFleet(new Kube({ server: sb.url })), rates);
   const old = Date.UTC(2026, 10, 10, 8);
   for (let m = 0; m < 120; m += 7) await storeSample(t.db, new Date(old + m * 60_000), allocation);
   const recent = new Date(Date.UTC(2026, 10, 27, 9, 30));
@@ -174,7 +175,7 @@ test('minutes older than a week are compacted into hours, and the costs read the
 });
 
 test('each hour says how many of its minutes were sampled, for tenants too', async () => {
-  const allocation = allocateSample(await readFleet(sb.kubeConfig()), rates);
+  const allocation = allocateSample(await readFleet(new Kube({ server: sb.url })), rates);
   const hour = Date.UTC(2026, 10, 26, 14);
   for (const m of [0, 1, 2, 30]) await storeSample(t.db, new Date(hour + m * 60_000), allocation);
   const span = { from: new Date(hour), to: new Date(hour + 3_600_000) };

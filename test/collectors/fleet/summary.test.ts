@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import { podRequests, summarizeFleet, type FleetSummary } from '../../../collectors/fleet/summary.ts';
+import { summarizeFleet, type FleetSummary } from '../../../collectors/fleet/summary.ts';
+import { podRequests } from '../../../kube/pod-requests.ts';
 import type { RatesT } from '../../../collectors/cost/catalog.ts';
 
 const NOW = new Date('2026-11-28T12:00:00Z');

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bearer, buildTestApp } from '../../helper.ts';
 import { buildRuntime } from '../../../controllers/index.ts';
-import { listObjects, readObject } from '../../../controllers/kube/objects.ts';
+import { listObjects, readObject } from '../../../kube/objects.ts';
 import { HEADROOM_NAMESPACE, HEADROOM_PRIORITY, HEADROOM_PRIORITY_CLASS } from '../../../controllers/autoscaler/decide.ts';
 import { startTestCluster, waitFor } from '../cluster.ts';
 

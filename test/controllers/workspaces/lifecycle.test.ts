@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bearer, buildTestApp } from '../../helper.ts';
 import { buildRuntime } from '../../../controllers/index.ts';
-import { listObjects, readObject } from '../../../controllers/kube/objects.ts';
+import { listObjects, readObject } from '../../../kube/objects.ts';
 import { startTestCluster, waitFor } from '../cluster.ts';
 
 const t = await buildTestApp();

@@ -4,11 +4,10 @@
 // a replica holding an older epoch than the object carries refuses to touch it.
 import type * as k8s from '@kubernetes/client-node';
 import { type Kube, reasonOf, statusOf } from './client.ts';
-import { FencedError } from '../runtime/types.ts';
+import { FencedError } from './errors.ts';
+import { EPOCH_ANNOTATION, MANAGED_BY, MANAGER } from './labels.ts';
 
-export const MANAGED_BY = 'app.kubernetes.io/managed-by';
-export const MANAGER = 'pilothouse';
-export const EPOCH_ANNOTATION = 'pilothouse.io/fencing-epoch';
+export { MANAGED_BY, MANAGER, EPOCH_ANNOTATION };
 export const MAX_CONFLICT_RETRIES = 5;
 
 export type KindName = 'Namespace' | 'Deployment' | 'Service' | 'PersistentVolumeClaim' | 'PodDisruptionBudget' | 'ResourceQuota' | 'Pod' | 'PriorityClass';

@@ -3,9 +3,9 @@
 // transaction after locking the tenant row, so concurrent starts for one tenant are decided
 // one after another and cannot together overshoot the quota.
 import type pg from 'pg';
-import { NotFoundError } from '../../tenancy/errors.ts';
-import { type Amounts, type QuotaViolation, admissionViolations, parseQuota, quotaExceededMessage } from '../../tenancy/quotas.ts';
-import { gaugeUsage, meterQueries, meterUsage } from './usage.ts';
+import { NotFoundError } from '../tenancy/errors.ts';
+import { type Amounts, type QuotaViolation, admissionViolations, parseQuota, quotaExceededMessage } from '../tenancy/quotas.ts';
+import { usageOf } from './usage.ts';
 
 export class QuotaExceededError extends Error {
   readonly statusCode = 429;
@@ -36,9 +36,9 @@ export async function lockTenant(client: pg.PoolClient, tenantId: string): Promi
 export async function checkAdmission(client: pg.PoolClient, t: LockedTenant, requested: Amounts, now = new Date()): Promise<void> {
   const quota = parseQuota(t.resourceQuota);
   if (Object.keys(quota.hard).length === 0) return;
-  const gauges = await gaugeUsage(client, [t.tenantId]);
-  const meters = await meterUsage(client, meterQueries(t.tenantId, { ...quota, soft: {} }, t.resetDay, now));
-  const violations = admissionViolations(quota, { ...gauges.get(t.tenantId), ...meters.get(t.tenantId) }, requested);
+  // Only hard limits refuse a start, so only their meters are read.
+  const used = await usageOf(client, [{ id: t.tenantId, quota: { ...quota, soft: {} }, resetDay: t.resetDay }], now);
+  const violations = admissionViolations(quota, used.get(t.tenantId) ?? {}, requested);
   if (violations.length) throw new QuotaExceededError(violations);
 }
 

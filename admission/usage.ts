@@ -2,9 +2,9 @@
 // workspace holds CPU and memory while pending, starting or running, and its volume until
 // archived); meters are summed from the metering tables (usage_events, less cancelled
 // events) over each meter's current period, exactly rather than from the lagging rollups.
-import type { Queryable } from '../../db/pool.ts';
-import { type Amounts, type MeterResource, type Quota, METER_RESOURCES, isMeter, parseQuota, periodStart } from '../../tenancy/quotas.ts';
-import { workspaceSize } from '../../tenancy/workspace-sizes.ts';
+import type { Queryable } from '../db/pool.ts';
+import { type Amounts, type MeterResource, type Quota, METER_RESOURCES, isMeter, parseQuota, periodStart } from '../tenancy/quotas.ts';
+import { workspaceSize } from '../tenancy/workspace-sizes.ts';
 
 /** States whose workspace holds a pod's CPU and memory (and counts as running for the quota). */
 export const HOLDING_STATES = ['pending', 'starting', 'running'] as const;

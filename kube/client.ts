@@ -21,6 +21,11 @@ export interface KubeOptions {
   onRetry?: (what: string, error: unknown, attempt: number) => void;
 }
 
+/** A time with the microsecond precision a Lease needs (a real API server rejects milliseconds). */
+export const microTime = (ms = Date.now()) => new k8s.V1MicroTime(ms);
+
+export type { V1Lease } from '@kubernetes/client-node';
+
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_RETRIES = 4;
 
@@ -82,6 +87,7 @@ export class Kube {
   readonly policy: k8s.PolicyV1Api;
   readonly coordination: k8s.CoordinationV1Api;
   readonly scheduling: k8s.SchedulingV1Api;
+  readonly custom: k8s.CustomObjectsApi;
   readonly server: string;
   private readonly opts: Required<Pick<KubeOptions, 'timeoutMs' | 'retries' | 'minBackoffMs' | 'maxBackoffMs'>> & KubeOptions;
 
@@ -109,6 +115,7 @@ export class Kube {
     this.policy = new k8s.PolicyV1Api(configuration);
     this.coordination = new k8s.CoordinationV1Api(configuration);
     this.scheduling = new k8s.SchedulingV1Api(configuration);
+    this.custom = new k8s.CustomObjectsApi(configuration);
   }
 
   /** Runs one API call, retrying server failures and timeouts with backoff. */

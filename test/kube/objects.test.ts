@@ -2,11 +2,11 @@
 // flaky server: no write is lost, none is done twice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createObject, deleteObject, readObject, updateObject, EPOCH_ANNOTATION } from '../../../controllers/kube/objects.ts';
-import { deploymentManifest, serviceManifest, namespaceManifest } from '../../../controllers/workspaces/manifests.ts';
-import { FencedError } from '../../../controllers/runtime/types.ts';
-import { resourceByKey } from '../../../sandbox/k8s/index.ts';
-import { startTestCluster } from '../cluster.ts';
+import { createObject, deleteObject, readObject, updateObject, EPOCH_ANNOTATION } from '../../kube/objects.ts';
+import { deploymentManifest, serviceManifest, namespaceManifest } from '../../controllers/workspaces/manifests.ts';
+import { FencedError } from '../../controllers/runtime/types.ts';
+import { resourceByKey } from '../../sandbox/k8s/index.ts';
+import { startTestCluster } from '../controllers/cluster.ts';
 
 const cluster = await startTestCluster();
 const retries: string[] = [];

@@ -1,11 +1,11 @@
 // The human (and API) side of the lifecycle: create, pause, resume. Starting anything goes
 // through quota admission in the same transaction that records it, under the tenant's row
 // lock. The lifecycle controller then makes the cluster match the new state.
-import { withTransaction, type Db } from '../../db/pool.ts';
-import { ConflictError } from '../../tenancy/errors.ts';
-import { createWorkspace, getWorkspace, transitionWorkspace, type NewWorkspace, type Workspace } from '../../tenancy/workspaces.ts';
-import { admit, checkAdmission, lockTenant } from '../quota/admission.ts';
-import { startRequest } from '../quota/usage.ts';
+import { withTransaction, type Db } from '../db/pool.ts';
+import { ConflictError } from '../tenancy/errors.ts';
+import { createWorkspace, getWorkspace, transitionWorkspace, type NewWorkspace, type Workspace } from '../tenancy/workspaces.ts';
+import { admit, checkAdmission, lockTenant } from './quota.ts';
+import { startRequest } from './usage.ts';
 
 /** Creates a workspace (pending: the controller starts it) if the tenant's quota allows one more. */
 export function createAdmitted(db: Db, w: NewWorkspace): Promise<Workspace> {

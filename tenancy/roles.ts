@@ -1,0 +1,12 @@
+// The roles a principal can hold: platform roles see every tenant, tenant roles only their
+// own. What each role may do over HTTP is server/auth/roles.ts's business.
+
+export const PLATFORM_ROLES = ['admin', 'sre', 'viewer'] as const;
+export const TENANT_ROLES = ['owner', 'admin', 'member', 'ingest'] as const;
+export const MEMBER_ROLES = ['owner', 'admin', 'member'] as const;
+export type PlatformRole = (typeof PLATFORM_ROLES)[number];
+export type TenantRole = (typeof TENANT_ROLES)[number];
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+
+/** Tenant roles ordered by power, for "you cannot grant more than you hold". */
+export const TENANT_ROLE_RANK: Record<TenantRole, number> = { ingest: 0, member: 1, admin: 2, owner: 3 };
