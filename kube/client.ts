@@ -24,7 +24,8 @@ export interface KubeOptions {
 /** A time with the microsecond precision a Lease needs (a real API server rejects milliseconds). */
 export const microTime = (ms = Date.now()) => new k8s.V1MicroTime(ms);
 
-export type { V1Lease } from '@kubernetes/client-node';
+// The object types callers outside kube/ need, so that none of them imports the client.
+export type { V1Container, V1Lease, V1Node, V1Pod } from '@kubernetes/client-node';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_RETRIES = 4;
@@ -88,6 +89,7 @@ export class Kube {
   readonly coordination: k8s.CoordinationV1Api;
   readonly scheduling: k8s.SchedulingV1Api;
   readonly custom: k8s.CustomObjectsApi;
+  readonly version: k8s.VersionApi;
   readonly server: string;
   private readonly opts: Required<Pick<KubeOptions, 'timeoutMs' | 'retries' | 'minBackoffMs' | 'maxBackoffMs'>> & KubeOptions;
 
@@ -116,6 +118,7 @@ export class Kube {
     this.coordination = new k8s.CoordinationV1Api(configuration);
     this.scheduling = new k8s.SchedulingV1Api(configuration);
     this.custom = new k8s.CustomObjectsApi(configuration);
+    this.version = new k8s.VersionApi(configuration);
   }
 
   /** Runs one API call, retrying server failures and timeouts with backoff. */

@@ -7,7 +7,7 @@
 // undici's 4 s keep-alive. Each measurement is therefore a fixed count, with a pause after
 // it so sockets drain; the rates include that connection cost, as controllers pay it.
 // Environment: BENCH_REQUESTS per measurement (default 1000), BENCH_FLEET (default 100,300).
-import * as k8s from '@kubernetes/client-node';
+import { Kube } from '../kube/client.ts';
 import { startSandboxApi } from '../sandbox/k8s/index.ts';
 import { ControlPlane } from '../sandbox/fleet/control-plane.ts';
 import { NodePools } from '../sandbox/fleet/nodes.ts';
@@ -30,10 +30,9 @@ async function rate(fn: () => Promise<unknown>): Promise<number> {
 }
 
 const api = await startSandboxApi();
-const kc = api.kubeConfig();
-const version = kc.makeApiClient(k8s.VersionApi);
-const core = kc.makeApiClient(k8s.CoreV1Api);
-const apps = kc.makeApiClient(k8s.AppsV1Api);
+// Pilothouse's own client (kube/), called directly: the rates are the API server's, not the retries'.
+const kube = new Kube({ server: api.url });
+const { version, core, apps } = kube;
 await core.createNamespace({ body: { metadata: { name: 'bench' } } });
 const labels = { app: 'bench' };
 await apps.createNamespacedDeployment({ namespace: 'bench', body: { metadata: { name: 'd', labels }, spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'i:1' }] } } } } });

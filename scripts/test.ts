@@ -27,6 +27,8 @@ if (files.length === 0 && process.env.PILOTHOUSE_SKIP_TYPECHECK !== '1') {
     console.error('npm test: the console does not type-check (svelte-check); fix the errors above');
     process.exit(1);
   }
+  const lint = spawnSync(process.execPath, ['scripts/lint.ts'], { stdio: 'inherit' });
+  if (lint.status !== 0) process.exit(1);
 }
 for (const line of toolNotices()) console.log(line);
 

@@ -43,7 +43,10 @@ export class SelfExporter implements SpanExporter {
   }
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    if (this.target) return this.target.export(spans, done);
+    if (this.target) {
+      this.target.export(spans, done);
+      return;
+    }
     const room = MAX_PENDING_SPANS - this.pending.length;
     this.pending.push(...spans.slice(0, Math.max(0, room)));
     done({ code: room >= spans.length ? ExportResultCode.SUCCESS : ExportResultCode.FAILED });

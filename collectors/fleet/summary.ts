@@ -1,7 +1,7 @@
 // The live fleet as operators read it: regions → node pools → nodes, with what the pods
 // request of each node, spot share, workspace pods waiting, and what the nodes cost an hour.
 // Pure: the node and pod lists (as @kubernetes/client-node returns them) in, the summary out.
-import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import type { V1Node, V1Pod } from '../../kube/client.ts';
 import { Decimal } from 'decimal.js';
 import { parseQuantity } from '../../kube/quantity.ts';
 import { annotatedPrice, capacityTypeOf, firstLabel as first, INSTANCE_TYPE_LABELS, POOL_LABELS, REGION_LABELS, WORKSPACE_LABEL, ZONE_LABELS, type CapacityType } from '../../kube/labels.ts';

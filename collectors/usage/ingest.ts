@@ -22,10 +22,8 @@ export interface IngestResult {
   rejections: Rejection[];
 }
 
-export interface IngestObserver {
-  /** called after commit with what was stored, what was a duplicate and what was refused */
-  (result: IngestResult, stored: readonly UsageEvent[], commitSeconds: number): void;
-}
+/** called after commit with what was stored, what was a duplicate and what was refused */
+export type IngestObserver = (result: IngestResult, stored: readonly UsageEvent[], commitSeconds: number) => void;
 
 // The end of the closed periods changes once a month. A batch naming no workspace reuses the
 // value read in the last two seconds instead of asking again: the write re-reads it under the

@@ -3,7 +3,7 @@
 // counted once), then the new events by COPY, then the hours their rollups must redo.
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { type Db, type Queryable } from '../../db/pool.ts';
+import type { Db, Queryable } from '../../db/pool.ts';
 import { eventKey } from './keys.ts';
 import type { UsageEvent } from './validate.ts';
 

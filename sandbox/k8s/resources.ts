@@ -1,40 +1,15 @@
 // The resource types the sandbox serves: where they live in the API, how they default and
 // validate. One table, read by discovery, routing and the store.
 import { isDeepStrictEqual } from 'node:util';
-import type { KObject, StoredObject } from './types.ts';
-import type { StatusCause } from './status.ts';
+import type { ResourceType, StatusCause, } from './types.ts';
 import { isQuantity, parseQuantity } from './quantity.ts';
 import {
   decodeProblem, forbiddenField, invalidValue, notSupported, required, validatePodSpec, validateResources, validateWorkloadSpec,
 } from './validation.ts';
 import { validatePriorityClass, validatePriorityClassUpdate } from './priority.ts';
 
-export type Subresource = 'status' | 'scale';
 
-export interface ResourceType {
-  group: string;
-  version: string;
-  plural: string;
-  singular: string;
-  kind: string;
-  namespaced: boolean;
-  shortNames: string[];
-  subresources: Subresource[];
-  /** metadata.generation counts changes to everything but metadata and status */
-  generation: boolean;
-  /** fields a field selector may name, besides metadata.name and metadata.namespace */
-  fields: string[];
-  nameKind: 'label' | 'subdomain';
-  /** served from elsewhere (metrics): list and get only */
-  readOnly?: boolean;
-  /** fields that are read as MicroTime and must carry microseconds */
-  microTimes?: string[];
-  /** a field the API server could not decode into its Go type: the 400's text */
-  decode?(obj: KObject): string | undefined;
-  defaults?(obj: KObject): void;
-  validate?(obj: KObject): StatusCause[];
-  validateUpdate?(obj: KObject, old: StoredObject): StatusCause[];
-}
+export type { ResourceType, Subresource } from './types.ts';
 
 /** `apps/deployments`, or `pods` for the core group: the store's key. */
 export const keyOf = (rt: Pick<ResourceType, 'group' | 'plural'>) => (rt.group ? `${rt.group}/${rt.plural}` : rt.plural);

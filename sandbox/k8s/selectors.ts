@@ -43,7 +43,7 @@ function splitTopLevel(text: string): string[] {
 
 /** Parses a label selector string; an empty string selects everything. Throws a 400 ApiError. */
 export function parseLabelSelector(text: string | undefined): Selector {
-  if (!text || !text.trim()) return [];
+  if (!text?.trim()) return [];
   const out: Selector = [];
   for (const raw of splitTopLevel(text)) {
     const part = raw.trim();
@@ -122,7 +122,7 @@ export interface FieldRequirement { field: string; op: '=' | '!='; value: string
 
 /** Parses `spec.nodeName=n1,status.phase!=Running`; `allowed` lists the fields the resource supports. */
 export function parseFieldSelector(text: string | undefined, allowed: readonly string[]): FieldRequirement[] {
-  if (!text || !text.trim()) return [];
+  if (!text?.trim()) return [];
   return text.split(',').map((part) => {
     const m = part.trim().match(/^([^=!\s]+)\s*(==|=|!=)\s*(.*)$/);
     if (!m) throw badRequest(`invalid field selector "${text}": "${part}" must be field=value, field==value or field!=value`);

@@ -1,9 +1,9 @@
 // Kubernetes `Status` bodies and the errors that carry them. The shapes and messages follow
 // k8s.io/apimachinery/pkg/api/errors so clients that parse `reason` and `code` behave as
 // they would against a real API server.
-import type { ResourceType } from './resources.ts';
+import type { ResourceType, StatusCause } from './types.ts';
 
-export interface StatusCause { reason?: string; message: string; field?: string }
+export type { StatusCause };
 
 export interface StatusBody {
   kind: 'Status';

@@ -42,3 +42,33 @@ export interface WatchEvent {
   object: StoredObject;
   resourceVersion: number;
 }
+
+/** One cause of a 422 Invalid: the field and what is wrong with it. */
+export interface StatusCause { reason?: string; message: string; field?: string }
+
+export type Subresource = 'status' | 'scale';
+
+export interface ResourceType {
+  group: string;
+  version: string;
+  plural: string;
+  singular: string;
+  kind: string;
+  namespaced: boolean;
+  shortNames: string[];
+  subresources: Subresource[];
+  /** metadata.generation counts changes to everything but metadata and status */
+  generation: boolean;
+  /** fields a field selector may name, besides metadata.name and metadata.namespace */
+  fields: string[];
+  nameKind: 'label' | 'subdomain';
+  /** served from elsewhere (metrics): list and get only */
+  readOnly?: boolean;
+  /** fields that are read as MicroTime and must carry microseconds */
+  microTimes?: string[];
+  /** a field the API server could not decode into its Go type: the 400's text */
+  decode?(obj: KObject): string | undefined;
+  defaults?(obj: KObject): void;
+  validate?(obj: KObject): StatusCause[];
+  validateUpdate?(obj: KObject, old: StoredObject): StatusCause[];
+}

@@ -78,7 +78,7 @@ export class SyntheticTenant {
     this.lastStep = now;
     const listed = await this.client.listWorkspaces(this.who.adminToken, this.who.id);
     this.counters.apiCalls++;
-    if (!listed || listed.status !== 200) { if (listed) this.counters.errors++; return; }
+    if (listed?.status !== 200) { if (listed) this.counters.errors++; return; }
     const all: WorkspaceView[] = Array.isArray(listed.body) ? listed.body : listed.body.items;
     const open = all.filter((w) => w.state !== 'archived');
     if (open.length < this.who.workspaces && this.rnd() < 0.5) await this.create();

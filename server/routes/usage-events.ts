@@ -2,7 +2,7 @@
 // only after commit. The tenant is the one of the caller's ingest token.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { BATCH, CloudEvent, MAX_BATCH_EVENTS, MAX_BODY_BYTES, SINGLE, fromBinaryMode } from '../../collectors/usage/cloudevent.ts';
+import { BATCH, MAX_BATCH_EVENTS, MAX_BODY_BYTES, SINGLE, fromBinaryMode } from '../../collectors/usage/cloudevent.ts';
 import { InFlightLimit } from '../../collectors/usage/admission.ts';
 import { cancelEvent } from '../../collectors/usage/corrections.ts';
 import { ingestEvents } from '../../collectors/usage/ingest.ts';

@@ -47,6 +47,7 @@ test('panels have unique ids, sit inside 24 columns without overlapping, and que
         cells.set(`${i},${j}`, p.title);
       }
       if (p.type === 'row') continue;
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's own variable syntax, not a template literal
       assert.equal(p.datasource?.uid, '${datasource}', `${file}: ${p.title}`);
       assert.ok(p.targets?.length && p.targets.every((t) => t.expr.trim()), `${file}: ${p.title} has queries`);
     }

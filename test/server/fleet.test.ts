@@ -67,7 +67,7 @@ test('a node shows what its pods request against what it can allocate', async ()
   const running = store.get(PODS, ns, 'ws-running');
   const node = region(f, 'r1').pools.flatMap((p) => p.nodes).find((n) => n.name === running.spec.nodeName)!;
   const allocatable = store.get(NODES, undefined, node.name).status.allocatable;
-  assert.equal(node.cpuAllocatable, Number.parseInt(allocatable.cpu) / 1000);
+  assert.equal(node.cpuAllocatable, Number.parseInt(allocatable.cpu, 10) / 1000);
   assert.equal(node.cpuRequested, 2);
   assert.equal(node.memoryRequestedBytes, 4 * 2 ** 30);
   assert.equal(node.pods, 1);

@@ -61,7 +61,7 @@ test('a token of one tenant cannot revoke another tenant\'s token', async () => 
 test('token creation is rate limited with 429 and Retry-After', async () => {
   const fresh = await t.tenant();
   const o = await t.token('owner', fresh.id);
-  let limited;
+  let limited: Awaited<ReturnType<typeof t.app.inject>> | undefined;
   for (let i = 0; i < 40 && !limited; i++) {
     const res = await t.app.inject({ method: 'POST', url: `/api/v1/tenants/${fresh.id}/tokens`, headers: bearer(o), payload: { name: `n${i}`, role: 'member' } });
     if (res.statusCode === 429) limited = res;

@@ -2,7 +2,7 @@
 // real one) refuses Lease times without microseconds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { createTestDb } from '../../helper.ts';
 import { KubeLeaseElector } from '../../../controllers/runtime/elector.ts';
 import { readLease } from '../../../controllers/runtime/lease.ts';
