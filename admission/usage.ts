@@ -63,9 +63,7 @@ export async function meterUsage(db: Queryable, queries: readonly MeterQuery[]):
   const { rows } = await db.query(
     `SELECT q.tenant_id, q.meter, coalesce(sum(e.quantity), 0)::float8 AS used
        FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS q (tenant_id, meter, since)
-       LEFT JOIN usage_events e ON e.tenant_id = q.tenant_id AND e.meter = q.meter AND e.time >= q.since
-        AND NOT EXISTS (SELECT 1 FROM usage_cancellations c
-                         WHERE c.tenant_id = e.tenant_id AND c.source = e.source AND c.event_id = e.event_id)
+       LEFT JOIN counted_usage_events e ON e.tenant_id = q.tenant_id AND e.meter = q.meter AND e.time >= q.since
       GROUP BY 1, 2`,
     [queries.map((q) => q.tenantId), queries.map((q) => q.resource), queries.map((q) => q.from)],
   );

@@ -1,12 +1,8 @@
-// Startup latency from a workspace's transitions: from the request (created → pending, or a
-// resume/retry → starting) to the transition into running. The startup SLO reads these.
-import type { WorkspaceState } from './workspace-states.ts';
-
-export interface StateChange {
-  from: WorkspaceState | null;
-  to: WorkspaceState;
-  at: Date;
-}
+// Workspace starts and their startup latency, read from the `workspace_startups` view (the
+// one definition of a start, db/migrations/20261203000000_shared_rules.sql): a creation
+// (→ pending) or a resume or retry (→ starting from anything but pending), timed until the
+// workspace first leaves pending/starting. The startup SLO, the autoscaler and the API read it.
+import type { Queryable } from '../db/pool.ts';
 
 export interface Startup {
   requestedAt: Date;
@@ -14,16 +10,35 @@ export interface Startup {
   seconds: number;
 }
 
-/** Every start in a history (ordered by time): each entry into running, timed from its request. */
-export function startups(history: readonly StateChange[]): Startup[] {
-  const out: Startup[] = [];
-  let requestedAt: Date | null = null;
-  for (const h of history) {
-    if (h.to === 'pending' || (h.to === 'starting' && h.from !== 'pending')) requestedAt = h.at;
-    else if (h.to === 'running' && requestedAt) {
-      out.push({ requestedAt, runningAt: h.at, seconds: (h.at.getTime() - requestedAt.getTime()) / 1000 });
-      requestedAt = null;
-    } else if (h.to === 'paused' || h.to === 'error' || h.to === 'archived') requestedAt = null;
-  }
-  return out;
+export interface Start {
+  tenantId: string;
+  workspaceId: string;
+  at: Date;
+  region: string;
+  nodePool: 'on-demand' | 'spot';
+  resourceFactor: number;
+  /** a creation, rather than a resume or retry */
+  created: boolean;
+}
+
+/** Every start of the workspace that reached running, oldest first. */
+export async function startups(db: Queryable, tenantId: string, workspaceId: string): Promise<Startup[]> {
+  const { rows } = await db.query(
+    `SELECT requested_at, ended_at, seconds FROM workspace_startups
+      WHERE tenant_id = $1 AND workspace_id = $2 AND outcome = 'running'
+      ORDER BY requested_at, transition_id`,
+    [tenantId, workspaceId],
+  );
+  return rows.map((r) => ({ requestedAt: r.requested_at, runningAt: r.ended_at, seconds: r.seconds }));
+}
+
+/** Starts requested in [from, to], every tenant's. */
+export async function startsBetween(db: Queryable, from: Date, to: Date): Promise<Start[]> {
+  const { rows } = await db.query(
+    `SELECT tenant_id, workspace_id, requested_at, region, node_pool, resource_factor, created
+       FROM workspace_startups WHERE requested_at >= $1 AND requested_at <= $2
+      ORDER BY requested_at, transition_id`,
+    [from, to],
+  );
+  return rows.map((r) => ({ tenantId: r.tenant_id, workspaceId: r.workspace_id, at: r.requested_at, region: r.region, nodePool: r.node_pool, resourceFactor: r.resource_factor, created: r.created }));
 }

@@ -46,7 +46,7 @@ export async function ratesAt(db: Queryable, at: Date): Promise<RatesT | undefin
 export async function addCatalog(db: Queryable, raw: unknown, actor: string | null): Promise<StoredCatalog> {
   const doc = parseCatalog(raw);
   const { rows: closed } = await db.query<{ until: Date | null }>(
-    `SELECT (max(period)::timestamp + interval '1 month') AT TIME ZONE 'UTC' AS until FROM usage_closed_periods`,
+    'SELECT usage_closed_until() AS until',
   );
   const until = closed[0]?.until;
   if (until && Date.parse(doc.effectiveFrom) < until.getTime()) {

@@ -26,7 +26,7 @@ export async function cancelEvent(
     if (!key.rows[0]) throw notFound();
     const { rows } = await client.query<{ meter: string; received_at: Date; time: Date; closed: boolean }>(
       `SELECT meter, received_at, time,
-              time < (SELECT (max(period)::timestamp + interval '1 month') AT TIME ZONE 'UTC' FROM usage_closed_periods) AS closed
+              time < usage_closed_until() AS closed
          FROM usage_events WHERE tenant_id = $1 AND time = $2 AND source = $3 AND event_id = $4`,
       [tenantId, key.rows[0].time, req.source, req.id],
     );

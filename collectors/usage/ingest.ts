@@ -36,7 +36,7 @@ async function lookups(db: Db, tenantId: string, subjects: string[], fresh: bool
   if (!fresh && subjects.length === 0 && hit && Date.now() - hit.at < CLOSED_UNTIL_MS) return { workspaces: new Set(), closedUntil: hit.until };
   const at = Date.now();
   const { rows } = await db.query(
-    `SELECT (SELECT (max(period)::timestamp + interval '1 month') AT TIME ZONE 'UTC' FROM usage_closed_periods) AS closed_until,
+    `SELECT usage_closed_until() AS closed_until,
             (SELECT coalesce(array_agg(id::text), '{}') FROM workspaces WHERE tenant_id = $1 AND id = ANY($2::uuid[])) AS workspaces`,
     [tenantId, subjects],
   );

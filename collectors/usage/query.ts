@@ -91,10 +91,9 @@ export async function queryUsage(db: Db, q: UsageQuery): Promise<{ series: Serie
       UNION ALL
       SELECT e.tenant_id, e.time, e.subject, e.dimensions, 1::bigint, e.quantity, e.quantity, e.quantity, e.time,
              CASE WHEN $7::text IS NOT NULL THEN ARRAY[e.dimensions->>$7] END
-        FROM usage_events e
+        FROM counted_usage_events e
        WHERE e.meter = $1 AND e.time >= $2 AND e.time < $3 AND ($5::uuid[] IS NULL OR e.tenant_id = ANY($5))
-         AND date_trunc('hour', e.time, 'UTC') IN (SELECT h FROM split)
-         AND NOT EXISTS (SELECT 1 FROM usage_cancellations c WHERE c.tenant_id = e.tenant_id AND c.source = e.source AND c.event_id = e.event_id)`;
+         AND date_trunc('hour', e.time, 'UTC') IN (SELECT h FROM split)`;
   const series: Series[] = [];
   for (const name of names) {
     const m = meters.get(name)!;

@@ -44,14 +44,11 @@ export async function refreshRollups(db: Db, opts: { tenantId?: string } = {}): 
                 (array_agg(e.quantity ORDER BY e.time DESC, e.received_at DESC))[1], max(e.time),
                 CASE WHEN m.unique_by IS NOT NULL THEN array_agg(DISTINCT e.dimensions->>m.unique_by) END
            FROM unnest($1::uuid[], $2::timestamptz[]) AS d(tenant_id, hour)
-           JOIN usage_events e ON e.tenant_id = d.tenant_id AND e.time >= d.hour AND e.time < d.hour + interval '1 hour'
+           JOIN counted_usage_events e ON e.tenant_id = d.tenant_id AND e.time >= d.hour AND e.time < d.hour + interval '1 hour'
            JOIN meters m ON m.name = e.meter
            CROSS JOIN LATERAL (
              SELECT coalesce(jsonb_object_agg(k, e.dimensions->k), '{}') AS dims FROM unnest(m.dimensions) k WHERE e.dimensions ? k
            ) x
-          WHERE NOT EXISTS (
-            SELECT 1 FROM usage_cancellations c WHERE c.tenant_id = e.tenant_id AND c.source = e.source AND c.event_id = e.event_id
-          )
           GROUP BY e.tenant_id, d.hour, e.meter, e.subject, x.dims, m.unique_by`,
         [tenants, hours],
       );

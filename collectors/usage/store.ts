@@ -69,7 +69,7 @@ export interface WriteResult {
   stored: boolean[];
 }
 
-const CLOSED_UNTIL_SQL = `(SELECT (max(period)::timestamp + interval '1 month') AT TIME ZONE 'UTC' FROM usage_closed_periods)`;
+const CLOSED_UNTIL_SQL = 'usage_closed_until()';
 
 /** COPY text-format rows of the key table, in key order. */
 function keyRows(keyed: readonly { key: string; e: UsageEvent }[]): string {

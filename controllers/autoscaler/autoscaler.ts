@@ -3,6 +3,7 @@
 // creating the namespace and PriorityClass once and scaling each placeholder Deployment
 // through the fenced object layer (a 409 re-reads; an older epoch never writes).
 import { createObject, listObjects, readObject, updateObject } from '../../kube/objects.ts';
+import { startsBetween } from '../../tenancy/workspace-startup.ts';
 import type { Controller } from '../runtime/types.ts';
 import { quotaTenantOf, usageOf } from '../../admission/usage.ts';
 import {
@@ -25,19 +26,11 @@ export function createAutoscalerController(opts: { schedule?: string; settings?:
     async observe(ctx) {
       const kube = ctx.kube!;
       const since = new Date(ctx.now.getTime() - settings.lookbackMinutes * 60_000);
-      // A start is a creation (→ pending) or a resume (paused or error → starting).
-      const { rows: starts } = await ctx.db.query(
-        `SELECT t.tenant_id, t.at, w.region, w.node_pool, w.resource_factor
-           FROM workspace_transitions t JOIN workspaces w ON w.id = t.workspace_id
-          WHERE t.at >= $1 AND t.at <= $2
-            AND (t.to_state = 'pending' OR (t.to_state = 'starting' AND t.from_state IN ('paused', 'error')))`,
-        [since, ctx.now],
-      );
       const byTenant = new Map<string, Start[]>();
-      for (const r of starts) {
-        const list = byTenant.get(r.tenant_id) ?? [];
-        list.push({ at: r.at, region: r.region, pool: r.node_pool, resourceFactor: r.resource_factor });
-        byTenant.set(r.tenant_id, list);
+      for (const r of await startsBetween(ctx.db, since, ctx.now)) {
+        const list = byTenant.get(r.tenantId) ?? [];
+        list.push({ at: r.at, region: r.region, pool: r.nodePool, resourceFactor: r.resourceFactor });
+        byTenant.set(r.tenantId, list);
       }
       const { rows: tenants } = await ctx.db.query(`SELECT id, resource_quota, budget_reset_day FROM tenants WHERE id = ANY($1::uuid[])`, [[...byTenant.keys()]]);
       const views = tenants.map(quotaTenantOf);

@@ -2,7 +2,7 @@
 // with them, decides with decideLifecycle, and applies each step through the fenced object
 // layer (Kubernetes) or a fenced transaction (state transitions).
 import { Histogram, type Registry } from 'prom-client';
-import { listTransitions, transitionWorkspace } from '../../tenancy/workspaces.ts';
+import { transitionWorkspace } from '../../tenancy/workspaces.ts';
 import { startups } from '../../tenancy/workspace-startup.ts';
 import type { WorkspaceState } from '../../tenancy/workspace-states.ts';
 import type { Kube } from '../../kube/client.ts';
@@ -112,7 +112,7 @@ async function apply(a: LifecycleAction, ctx: ApplyContext, startup: Histogram<'
         to: a.to, reason: a.reason, actor: ACTOR, expectedVersion: a.expectedVersion,
       }));
       if (a.to === 'running') {
-        const last = startups(await listTransitions(ctx.db, a.tenantId, a.workspaceId)).at(-1);
+        const last = (await startups(ctx.db, a.tenantId, a.workspaceId)).at(-1);
         if (last) startup.observe({ outcome: 'running' }, last.seconds);
         return { state: ws.state, version: ws.version, startupSeconds: last?.seconds ?? null };
       }

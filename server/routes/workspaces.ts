@@ -67,7 +67,7 @@ export default async function workspaces(app: FastifyInstance) {
   }, async (req) => {
     const ws = await getWorkspace(app.db, req.params.tenantId, req.params.workspaceId);
     const history = await listTransitions(app.db, req.params.tenantId, ws.id);
-    return { ...ws, history, startupSeconds: startups(history).at(-1)?.seconds ?? null };
+    return { ...ws, history, startupSeconds: (await startups(app.db, req.params.tenantId, ws.id)).at(-1)?.seconds ?? null };
   });
 
   app.post<{ Params: Static<typeof WsParams>; Body: Static<typeof ActionBody> }>('/api/v1/tenants/:tenantId/workspaces/:workspaceId/pause', {

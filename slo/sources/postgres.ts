@@ -27,31 +27,18 @@ type Params = unknown[];
 const param = (params: Params, v: unknown) => `$${params.push(v)}`;
 const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 
-const START_STATES = `('pending', 'starting')`;
-
-/** Startups: each transition out of pending/starting into running or error, and those still under way. */
+/**
+ * Startups (tenancy's workspace_startups view): each start that ended in running (good if
+ * fast enough) or error (bad), and those still under way, bad once the threshold has passed
+ * and counted from that moment. Starts abandoned by a pause or an archive do not count.
+ */
 const STARTUPS = `(
-  SELECT e.workspace_id, e.at AS at, e.to_state = 'running' AS ok,
-         extract(epoch FROM e.at - s.started_at) AS seconds
-    FROM workspace_transitions e
-    CROSS JOIN LATERAL (
-      SELECT min(t.at) AS started_at FROM workspace_transitions t
-       WHERE t.workspace_id = e.workspace_id AND t.at <= e.at AND t.to_state IN ${START_STATES}
-         AND t.at > coalesce((SELECT max(p.at) FROM workspace_transitions p
-                               WHERE p.workspace_id = e.workspace_id AND p.at < e.at AND p.to_state NOT IN ${START_STATES}), '-infinity')
-    ) s
-   WHERE e.to_state IN ('running', 'error') AND e.from_state IN ${START_STATES}
+  SELECT s.workspace_id, s.ended_at AS at, s.outcome = 'running' AS ok, s.seconds
+    FROM workspace_startups s WHERE s.outcome IN ('running', 'error')
   UNION ALL
-  -- still starting: already bad once the threshold has passed; counted from that moment
-  SELECT w.id, s.started_at + make_interval(secs => $THRESHOLD), false, NULL
-    FROM workspaces w
-    CROSS JOIN LATERAL (
-      SELECT min(t.at) AS started_at FROM workspace_transitions t
-       WHERE t.workspace_id = w.id AND t.to_state IN ${START_STATES}
-         AND t.at > coalesce((SELECT max(p.at) FROM workspace_transitions p
-                               WHERE p.workspace_id = w.id AND p.to_state NOT IN ${START_STATES}), '-infinity')
-    ) s
-   WHERE w.state IN ${START_STATES} AND s.started_at + make_interval(secs => $THRESHOLD) <= now()
+  SELECT s.workspace_id, s.requested_at + make_interval(secs => $THRESHOLD), false, NULL
+    FROM workspace_startups s
+   WHERE s.outcome IS NULL AND s.requested_at + make_interval(secs => $THRESHOLD) <= now()
 ) r JOIN workspaces ws ON ws.id = r.workspace_id`;
 
 const OPS = { lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
@@ -93,8 +80,7 @@ function rowSource(q: PgQuery, ind: Indicator, params: Params): RowSource {
         else where.push(`r.dimensions ->> ${param(params, k)} = ANY(${param(params, list(v))})`);
       }
       // Cancelled events no longer count (corrections are new rows, so they simply add up).
-      where.push('NOT EXISTS (SELECT 1 FROM usage_cancellations c WHERE c.tenant_id = r.tenant_id AND c.source = r.source AND c.event_id = r.event_id)');
-      return { from: 'usage_events r', time: 'r.time', total: 'r.quantity', where };
+      return { from: 'counted_usage_events r', time: 'r.time', total: 'r.quantity', where };
     }
     default:
       throw new InvalidSliError(`unknown dataset ${q.dataset}`);
