@@ -1,27 +1,25 @@
 // Which Kubernetes cluster Pilothouse manages: a real one (KUBECONFIG), the simulated demo
 // fleet (sandbox/, started by server/demo.ts), or none. The controllers take their
 // Kubernetes access from here; the console shows `simulated` plainly.
+import { Type, type Static } from 'typebox';
 import type { Config } from './config.ts';
 
-export interface FleetSummary {
-  regions: string[];
-  nodePools: Array<{ name: string; region: string; capacityType: string; nodes: number; pricePerHour: number }>;
-  nodes: number;
-  pods: number;
-}
+/** The simulated demo fleet at a glance (the live fleet is collectors/fleet/summary.ts's FleetSummary). */
+export const DemoFleet = Type.Object({
+  regions: Type.Array(Type.String()),
+  nodePools: Type.Array(Type.Object({ name: Type.String(), region: Type.String(), capacityType: Type.String(), nodes: Type.Integer(), pricePerHour: Type.Number() })),
+  nodes: Type.Integer(),
+  pods: Type.Integer(),
+});
+export type DemoFleet = Static<typeof DemoFleet>;
 
-export interface TrafficSummary {
-  tenants: number;
-  rounds: number;
-  events: number;
-  duplicates: number;
-  rejected: number;
-  spans: number;
-  apiCalls: number;
-  errors: number;
-  refusals: number;
-  skipped: string[];
-}
+/** What the demo's synthetic tenants have sent so far. */
+export const DemoTraffic = Type.Object({
+  tenants: Type.Integer(), rounds: Type.Integer(), events: Type.Integer(), duplicates: Type.Integer(), rejected: Type.Integer(),
+  spans: Type.Integer(), apiCalls: Type.Integer(), errors: Type.Integer(), refusals: Type.Integer(),
+  skipped: Type.Array(Type.String(), { description: 'ingestion endpoints the synthetic tenants found missing and skip' }),
+});
+export type DemoTraffic = Static<typeof DemoTraffic>;
 
 export interface ClusterAccess {
   mode: 'simulated' | 'kubeconfig' | 'in-cluster' | 'none';
@@ -29,8 +27,8 @@ export interface ClusterAccess {
   server?: string;
   /** the kubeconfig file when managing a real cluster */
   kubeconfig?: string;
-  fleet?: () => FleetSummary;
-  traffic?: () => TrafficSummary | undefined;
+  fleet?: () => DemoFleet;
+  traffic?: () => DemoTraffic | undefined;
 }
 
 /** Without a running demo: the kubeconfig if one is configured, the pod's own cluster, else none. */

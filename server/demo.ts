@@ -3,7 +3,7 @@
 // traffic sent to this Pilothouse's own HTTP APIs. With KUBECONFIG none of this runs.
 import type { Db } from '../db/pool.ts';
 import type { Config } from './config.ts';
-import type { ClusterAccess, FleetSummary } from './cluster.ts';
+import type { ClusterAccess, DemoFleet } from './cluster.ts';
 import { startSandbox, DEMO_REGIONS, demoNodePools, PRICE_ANNOTATION, type RunningSandbox } from '../sandbox/index.ts';
 import { resourceByKey } from '../sandbox/k8s/index.ts';
 import { POOL_NAME_LABEL } from '../sandbox/fleet/nodes.ts';
@@ -37,7 +37,7 @@ export interface Demo {
   stop(): Promise<void>;
 }
 
-function summary(sb: RunningSandbox, pools = demoNodePools()): FleetSummary {
+function summary(sb: RunningSandbox, pools = demoNodePools()): DemoFleet {
   const nodes = sb.server.store.list(resourceByKey('nodes'), undefined).items;
   return {
     regions: DEMO_REGIONS.map((r) => r.name),

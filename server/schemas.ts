@@ -13,6 +13,9 @@ export const JsonObject = Type.Record(Type.String(), Type.Unknown());
 export const literals = <T extends readonly (string | number)[]>(values: T, description?: string) =>
   Type.Union(values.map((v) => Type.Literal(v)), description ? { description } : {});
 
+/** `T | null`: a field that is always present and may be empty. */
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
 export const ErrorResponse = Type.Object({
   statusCode: Type.Integer(),
   error: Type.String(),

@@ -1,26 +1,29 @@
 // One request's worth of events: validate each, absorb replays, store the rest, and say
 // what happened to every event. The answer is built only after the batch committed.
+import { Type, type Static } from 'typebox';
 import type { Db } from '../../db/pool.ts';
 import { meterMap } from './meters.ts';
 import { ClosedPeriodChanged, writeEvents } from './store.ts';
-import { checkEvent, subjectsOf, type RejectionReason, type UsageEvent } from './validate.ts';
+import { checkEvent, REJECTION_REASONS, subjectsOf, type UsageEvent } from './validate.ts';
 import { latestActivity, markActivity } from './activity.ts';
 
-export interface Rejection {
-  index: number;
-  id: string | null;
-  reason: RejectionReason;
-  message: string;
-}
+export const Rejection = Type.Object({
+  index: Type.Integer({ description: 'position of the event in the batch (0 for a single event)' }),
+  id: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.Enum(REJECTION_REASONS),
+  message: Type.String(),
+});
+export type Rejection = Static<typeof Rejection>;
 
-export interface IngestResult {
-  accepted: number;
-  duplicates: number;
-  rejected: number;
-  /** indexes of the events absorbed as replays of events already stored */
-  duplicateIndexes: number[];
-  rejections: Rejection[];
-}
+/** What happened to every event of a request: the answer of POST /api/v1/events. */
+export const IngestResult = Type.Object({
+  accepted: Type.Integer({ description: 'events stored now' }),
+  duplicates: Type.Integer({ description: 'replays of events already stored (same source and id), absorbed' }),
+  rejected: Type.Integer(),
+  duplicateIndexes: Type.Array(Type.Integer(), { description: 'indexes of the events absorbed as replays of events already stored' }),
+  rejections: Type.Array(Rejection),
+});
+export type IngestResult = Static<typeof IngestResult>;
 
 /** called after commit with what was stored, what was a duplicate and what was refused */
 export type IngestObserver = (result: IngestResult, stored: readonly UsageEvent[], commitSeconds: number) => void;

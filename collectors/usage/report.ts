@@ -2,6 +2,7 @@
 // workspace, with the change against the previous month. A closed month is read from its
 // immutable snapshot; an open one is rated from the rollups with the catalogue in force.
 import { Decimal } from 'decimal.js';
+import { Type, type Static } from 'typebox';
 import { stringify } from 'csv-stringify/sync';
 import type { Db, Queryable } from '../../db/pool.ts';
 import { InvalidError } from '../../tenancy/errors.ts';
@@ -10,40 +11,40 @@ import { listCatalogs } from '../cost/catalog-store.ts';
 import { meterMap } from './meters.ts';
 import { refreshRollups } from './rollups.ts';
 
-export interface ReportLine {
-  meter: string;
-  unit: string;
-  workspaceId: string | null;
-  dimensions: Record<string, unknown>;
-  quantity: string;
-  cost: string;
-}
+// The report's shape, once: the API's response schema and OpenAPI document, and (generated
+// from that) the console's types.
+const Uuid = Type.String({ format: 'uuid' });
+const DateTime = Type.String({ format: 'date-time' });
+const Money = Type.String({ description: 'USD, decimal' });
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const ChangeFields = { cost: Money, previousCost: Money, changePct: Nullable(Type.Number({ description: 'percent change of cost; null when the previous cost was zero' })) };
 
-export interface Change {
-  quantity: string;
-  cost: string;
-  previousQuantity: string;
-  previousCost: string;
-  /** percent change of cost; null when the previous cost was zero */
-  changePct: number | null;
-}
+export const ReportLine = Type.Object({
+  meter: Type.String(), unit: Type.String(), workspaceId: Nullable(Uuid),
+  dimensions: Type.Record(Type.String(), Type.Unknown()), quantity: Type.String(), cost: Money,
+});
+export type ReportLine = Static<typeof ReportLine>;
 
-export interface UsageReport {
-  tenantId: string;
-  period: string;
-  start: string;
-  end: string;
-  status: 'open' | 'closed';
-  closedAt: string | null;
-  currency: 'USD';
-  catalogVersions: string[];
-  total: Omit<Change, 'quantity' | 'previousQuantity'>;
-  meters: ({ meter: string; unit: string } & Change)[];
-  models: { model: string; tokens: string; cost: string }[];
-  workspaces: { workspaceId: string | null; name: string | null; cost: string }[];
-  unpriced: string[];
-  lines: ReportLine[];
-}
+export const Change = Type.Object({ quantity: Type.String(), previousQuantity: Type.String(), ...ChangeFields });
+export type Change = Static<typeof Change>;
+
+export const UsageReport = Type.Object({
+  tenantId: Uuid,
+  period: Type.String(),
+  start: DateTime,
+  end: DateTime,
+  status: Type.Union([Type.Literal('open'), Type.Literal('closed')]),
+  closedAt: Nullable(DateTime),
+  currency: Type.Literal('USD'),
+  catalogVersions: Type.Array(Type.String()),
+  total: Type.Object(ChangeFields),
+  meters: Type.Array(Type.Object({ meter: Type.String(), unit: Type.String(), ...Change.properties })),
+  models: Type.Array(Type.Object({ model: Type.String(), tokens: Type.String(), cost: Money })),
+  workspaces: Type.Array(Type.Object({ workspaceId: Nullable(Uuid), name: Nullable(Type.String()), cost: Money })),
+  unpriced: Type.Array(Type.String(), { description: 'meters with usage but no price in the catalogue' }),
+  lines: Type.Array(ReportLine),
+});
+export type UsageReport = Static<typeof UsageReport>;
 
 const PERIOD = /^(\d{4})-(0[1-9]|1[0-2])$/;
 

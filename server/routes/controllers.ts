@@ -9,9 +9,8 @@ import { readLease } from '../../controllers/runtime/lease.ts';
 import { GLOBAL, readSwitches, setSwitch } from '../../controllers/runtime/settings.ts';
 import { NotFoundError } from '../../tenancy/errors.ts';
 import { actorOf } from '../auth/principal.ts';
-import { DateTime, TenantParams, Uuid, errors, literals } from '../schemas.ts';
+import { DateTime, errors, literals, Nullable, TenantParams, Uuid } from '../schemas.ts';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 const ControllerView = Type.Object({
   name: Type.String(),

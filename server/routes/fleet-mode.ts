@@ -2,22 +2,14 @@
 // can say so plainly.
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { DemoFleet, DemoTraffic } from '../cluster.ts';
 
 const FleetMode = Type.Object({
   mode: Type.Union([Type.Literal('simulated'), Type.Literal('kubeconfig'), Type.Literal('in-cluster'), Type.Literal('none')]),
   simulated: Type.Boolean(),
   message: Type.String(),
-  fleet: Type.Optional(Type.Object({
-    regions: Type.Array(Type.String()),
-    nodePools: Type.Array(Type.Object({ name: Type.String(), region: Type.String(), capacityType: Type.String(), nodes: Type.Integer(), pricePerHour: Type.Number() })),
-    nodes: Type.Integer(),
-    pods: Type.Integer(),
-  })),
-  traffic: Type.Optional(Type.Object({
-    tenants: Type.Integer(), rounds: Type.Integer(), events: Type.Integer(), duplicates: Type.Integer(), rejected: Type.Integer(),
-    spans: Type.Integer(), apiCalls: Type.Integer(), errors: Type.Integer(), refusals: Type.Integer(),
-    skipped: Type.Array(Type.String(), { description: 'ingestion endpoints the synthetic tenants found missing and skip' }),
-  })),
+  fleet: Type.Optional(DemoFleet),
+  traffic: Type.Optional(DemoTraffic),
 });
 
 export const MESSAGES = {

@@ -7,7 +7,7 @@ import { kubeOptionsOf } from '../cluster.ts';
 import { readFleetSummary } from '../../collectors/fleet/read.ts';
 import { UnavailableError } from '../../tenancy/errors.ts';
 import { MESSAGES } from './fleet-mode.ts';
-import { DateTime, ErrorResponse } from '../schemas.ts';
+import { DateTime, ErrorResponse, Nullable } from '../schemas.ts';
 
 /** A page waits on this read: fail in seconds with a reason rather than hang on the defaults. */
 const READ_TIMEOUT_MS = 5_000;
@@ -23,7 +23,6 @@ const Capacity = {
   memoryUtilisation: Ratio,
 };
 const CapacityType = Type.Union([Type.Literal('on-demand'), Type.Literal('spot')]);
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 const Node = Type.Object({
   name: Type.String(),

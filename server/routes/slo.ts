@@ -17,9 +17,8 @@ import { runbookUrl } from '../../slo/rules/generate.ts';
 import type { SloDefinition } from '../../slo/openslo/types.ts';
 import { UnavailableError } from '../../tenancy/errors.ts';
 import { actorOf } from '../auth/principal.ts';
-import { DateTime, errors } from '../schemas.ts';
+import { DateTime, errors, Nullable } from '../schemas.ts';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const NameParams = Type.Object({ name: Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63, description: 'the SLO\'s metadata.name' }) });
 const SpecBody = Type.Object({ spec: Type.String({ minLength: 1, maxLength: 256 * 1024, description: 'OpenSLO v1 YAML: one SLO, with the Service/SLI/DataSource documents it needs if they are not in slo/specs/' }) }, { additionalProperties: false });
 

@@ -8,7 +8,7 @@ import { getTrace, searchTraces } from '../../collectors/otlp/query.ts';
 import { quantileMs } from '../../collectors/requests/buckets.ts';
 import { ALL_TENANTS, listRoutes, requestSeries } from '../../collectors/requests/store.ts';
 import { NotFoundError } from '../../tenancy/errors.ts';
-import { DateTime, TenantParams, Uuid, errors } from '../schemas.ts';
+import { DateTime, errors, Nullable, TenantParams, Uuid } from '../schemas.ts';
 import { windowOf } from './frontend.ts';
 
 const TenantFilter = Type.Optional(Type.Union([Type.Literal('platform'), Uuid], { description: '"platform" for Pilothouse\'s own spans, or a tenant id; default: all' }));
@@ -38,7 +38,6 @@ const SeriesQuery = Type.Object({
 
 const RoutesQuery = Type.Object({ ...Window, tenant: TenantFilter }, { additionalProperties: false });
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 const TraceHit = Type.Object({
   tenantId: Nullable(Uuid), traceId: Type.String(), spanId: Type.String(), service: Type.String(), name: Type.String(),

@@ -5,26 +5,12 @@ import { Type, type Static } from 'typebox';
 import { BATCH, MAX_BATCH_EVENTS, MAX_BODY_BYTES, SINGLE, fromBinaryMode } from '../../collectors/usage/cloudevent.ts';
 import { InFlightLimit } from '../../collectors/usage/admission.ts';
 import { cancelEvent } from '../../collectors/usage/corrections.ts';
-import { ingestEvents } from '../../collectors/usage/ingest.ts';
+import { IngestResult, ingestEvents } from '../../collectors/usage/ingest.ts';
 import { createUsageMetrics } from '../../collectors/usage/metrics.ts';
-import { REJECTION_REASONS } from '../../collectors/usage/validate.ts';
 import { actorOf } from '../auth/principal.ts';
-import { DateTime, ErrorResponse, errors, literals } from '../schemas.ts';
+import { DateTime, ErrorResponse, errors } from '../schemas.ts';
 
-const Rejection = Type.Object({
-  index: Type.Integer({ description: 'position of the event in the batch (0 for a single event)' }),
-  id: Type.Union([Type.String(), Type.Null()]),
-  reason: literals(REJECTION_REASONS),
-  message: Type.String(),
-});
-const IngestResponse = Type.Object({
-  accepted: Type.Integer({ description: 'events stored now' }),
-  duplicates: Type.Integer({ description: 'replays of events already stored (same source and id), absorbed' }),
-  rejected: Type.Integer(),
-  duplicateIndexes: Type.Array(Type.Integer()),
-  rejections: Type.Array(Rejection),
-});
-const RejectedEvent = Type.Object({ ...ErrorResponse.properties, ...Type.Partial(IngestResponse).properties });
+const RejectedEvent = Type.Object({ ...ErrorResponse.properties, ...Type.Partial(IngestResult).properties });
 
 const CancelBody = Type.Object({
   source: Type.String({ minLength: 1, maxLength: 500 }),
@@ -79,7 +65,7 @@ export default async function usageEvents(app: FastifyInstance) {
       description: `One event as ${SINGLE}, up to ${MAX_BATCH_EVENTS} as ${BATCH} (1 MiB at most), or one event in HTTP binary mode (ce-* headers, JSON data). `
         + 'The event type names the meter, data.quantity is the amount, the other data fields are dimensions, subject is a workspace id. '
         + 'The tenant is the one of the ingest token. A replay (same source and id) is absorbed as a duplicate. Answered after commit.',
-      response: { 200: IngestResponse, 400: RejectedEvent, ...errors(401, 403, 413, 415, 429) },
+      response: { 200: IngestResult, 400: RejectedEvent, ...errors(401, 403, 413, 415, 429) },
     },
   }, async (req, reply) => {
     req.usageHandling = true;

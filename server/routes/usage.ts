@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { queryUsage, STEPS } from '../../collectors/usage/query.ts';
-import { reportCsv, usageReport } from '../../collectors/usage/report.ts';
+import { reportCsv, UsageReport, usageReport } from '../../collectors/usage/report.ts';
 import { AGGREGATIONS } from '../../collectors/usage/meters.ts';
 import { DateTime, TenantParams, Uuid, errors, literals } from '../schemas.ts';
 
@@ -32,27 +32,6 @@ const Series = Type.Object({
 });
 const UsageResponse = Type.Object({ from: DateTime, to: DateTime, step: literals(STEPS), tz: Type.String(), series: Type.Array(Series) });
 
-const Money = Type.String({ description: 'USD, decimal' });
-const ChangeFields = { cost: Money, previousCost: Money, changePct: Type.Union([Type.Number(), Type.Null()]) };
-const Report = Type.Object({
-  tenantId: Uuid,
-  period: Type.String(),
-  start: DateTime,
-  end: DateTime,
-  status: literals(['open', 'closed'] as const),
-  closedAt: Type.Union([DateTime, Type.Null()]),
-  currency: Type.Literal('USD'),
-  catalogVersions: Type.Array(Type.String()),
-  total: Type.Object(ChangeFields),
-  meters: Type.Array(Type.Object({ meter: Type.String(), unit: Type.String(), quantity: Type.String(), previousQuantity: Type.String(), ...ChangeFields })),
-  models: Type.Array(Type.Object({ model: Type.String(), tokens: Type.String(), cost: Money })),
-  workspaces: Type.Array(Type.Object({ workspaceId: Type.Union([Uuid, Type.Null()]), name: Type.Union([Type.String(), Type.Null()]), cost: Money })),
-  unpriced: Type.Array(Type.String(), { description: 'meters with usage but no price in the catalogue' }),
-  lines: Type.Array(Type.Object({
-    meter: Type.String(), unit: Type.String(), workspaceId: Type.Union([Uuid, Type.Null()]),
-    dimensions: Type.Record(Type.String(), Type.Unknown()), quantity: Type.String(), cost: Type.String(),
-  })),
-});
 const ReportQuery = Type.Object({
   period: Type.Optional(Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM (UTC month); default: this month' })),
   format: Type.Optional(literals(['json', 'csv'] as const)),
@@ -91,7 +70,7 @@ export default async function usage(app: FastifyInstance) {
     schema: {
       tags: ['usage'], summary: 'A tenant\'s usage and cost for a month, per meter, model and workspace, against the previous month',
       description: 'format=csv (or Accept: text/csv) gives one line per meter, workspace and dimensions. A closed month is served from its immutable snapshot.',
-      params: TenantParams, querystring: ReportQuery, response: { 200: Report, ...errors(400) },
+      params: TenantParams, querystring: ReportQuery, response: { 200: UsageReport, ...errors(400) },
     },
   }, async (req, reply) => {
     const period = req.query.period ?? new Date().toISOString().slice(0, 7);
