@@ -7,6 +7,8 @@ import { loadPrices, startUsageJobs } from '../collectors/usage/jobs.ts';
 import { kubeOptionsOf, type ClusterAccess } from './cluster.ts';
 import { startControllers } from '../controllers/index.ts';
 import { startFleetCostJob } from '../collectors/cost/fleet-jobs.ts';
+import { startSloJob } from '../slo/evaluate/job.ts';
+import { SloRegistry } from '../slo/registry.ts';
 import { demoWanted, startDemo } from './demo.ts';
 
 export interface Running {
@@ -51,6 +53,8 @@ export async function startServer(config: Config, print: (line: string) => void 
   const port = Number(new URL(address).port);
   const url = config.PUBLIC_URL ? config.publicUrl : config.publicUrl.replace(/:\d+$/, `:${port}`);
   if (url !== config.publicUrl) Object.assign(config, { publicUrl: url });
+  // Every job starts here, once the server listens; app.inject tests evaluate SLOs on demand.
+  const sloJob = startSloJob(db.pool, new SloRegistry(db.pool), { prometheusUrl: config.PROMETHEUS_URL, runbookBaseUrl: `${url}/api/v1` }, app.log);
   const lines = [
     '',
     `  Pilothouse is ready at ${url}  (${Math.round(performance.now() - started)} ms)`,
@@ -78,6 +82,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     cluster: app.cluster,
     stop: () => (stopping ??= (async () => {
       fleetCostJob?.stop();
+      sloJob.stop();
       await controllers?.stop();
       await demo?.stop();
       usageJobs.stop();

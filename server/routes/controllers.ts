@@ -6,6 +6,7 @@ import { Type, type Static } from 'typebox';
 import { controllerCatalogue, LEASE_NAME } from '../../controllers/index.ts';
 import { ACTION_STATUSES, listActions, type ActionFilter } from '../../controllers/runtime/audit.ts';
 import { readLease } from '../../controllers/runtime/lease.ts';
+import { lastRuns } from '../../controllers/runtime/runs.ts';
 import { GLOBAL, readSwitches, setSwitch } from '../../controllers/runtime/settings.ts';
 import { NotFoundError } from '../../tenancy/errors.ts';
 import { actorOf } from '../auth/principal.ts';
@@ -65,12 +66,11 @@ export default async function controllers(app: FastifyInstance) {
   };
 
   async function overview(): Promise<Static<typeof Overview>> {
-    const [switches, lease, runs] = await Promise.all([
+    const [switches, lease, runBy] = await Promise.all([
       readSwitches(app.db),
       readLease(app.db, LEASE_NAME),
-      app.db.query(`SELECT * FROM controller_runs`),
+      lastRuns(app.db),
     ]);
-    const runBy = new Map(runs.rows.map((r) => [r.controller as string, r]));
     return {
       globalDryRun: switches.globalDryRun,
       lease: lease && { ...lease, acquiredAt: lease.acquiredAt.toISOString(), renewedAt: lease.renewedAt.toISOString(), expiresAt: lease.expiresAt.toISOString(), held: lease.expiresAt.getTime() > Date.now() },
@@ -79,10 +79,7 @@ export default async function controllers(app: FastifyInstance) {
         const r = runBy.get(c.name);
         return {
           ...c, paused: s?.paused ?? false, dryRun: s?.dryRun ?? false, updatedBy: s?.updatedBy ?? null,
-          lastRun: r ? {
-            startedAt: r.started_at.toISOString(), finishedAt: r.finished_at.toISOString(), decisions: r.decisions, applied: r.applied,
-            failed: r.failed, deferred: r.deferred, dryRun: r.dry_run, error: r.error, holder: r.holder, epoch: r.epoch,
-          } : null,
+          lastRun: r ? { ...r, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt.toISOString() } : null,
         };
       }),
     };

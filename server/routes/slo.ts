@@ -7,10 +7,10 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { stringify } from 'csv-stringify/sync';
 import { REPO_ROOT } from '../../slo/catalog.ts';
-import { calendarMonths } from '../../slo/math/calendar.ts';
 import { promDuration } from '../../slo/math/duration.ts';
-import { timesliceCounts } from '../../slo/math/sli.ts';
-import { evaluateAll, sourcesFor, startSloJob } from '../../slo/evaluate/job.ts';
+import { monthlyCompliance } from '../../slo/evaluate/compliance.ts';
+import { minimumMeaningfulEvents } from '../../slo/math/sli.ts';
+import { evaluateAll, sourcesFor } from '../../slo/evaluate/job.ts';
 import { alertEvents, evaluationHistory, latestEvaluations, type StoredEvaluation } from '../../slo/evaluate/store.ts';
 import { SloRegistry } from '../../slo/registry.ts';
 import { runbookUrl } from '../../slo/rules/generate.ts';
@@ -102,7 +102,7 @@ function latestView(e: StoredEvaluation | undefined): Static<typeof Latest> | nu
 function summary(s: SloDefinition, latest: StoredEvaluation | undefined): Static<typeof Summary> {
   return {
     name: s.name, displayName: s.displayName, service: s.service, objective: s.objective, period: periodText(s), budgeting: budgetingText(s),
-    sourceType: s.sourceType, origin: s.origin, minimumEvents: Math.ceil(1 / (1 - s.objective) - 1e-9), latest: latestView(latest),
+    sourceType: s.sourceType, origin: s.origin, minimumEvents: minimumMeaningfulEvents(s.objective), latest: latestView(latest),
   };
 }
 
@@ -123,12 +123,6 @@ export default async function slo(app: FastifyInstance) {
   const runbookBase = () => app.config.publicUrl + '/api/v1';
   const opts = () => ({ prometheusUrl: app.config.PROMETHEUS_URL, runbookBaseUrl: runbookBase() });
 
-  // The minute job runs where the server listens; app.inject tests evaluate on demand.
-  let job: { stop(): void } | undefined;
-  app.addHook('onListen', async () => {
-    job = startSloJob(app.db, registry, opts(), app.log);
-  });
-  app.addHook('onClose', async () => job?.stop());
 
   app.get('/api/v1/slos', {
     config: { auth: { permission: 'slo:read' } },
@@ -206,19 +200,7 @@ export default async function slo(app: FastifyInstance) {
     const s = await registry.get(req.params.name);
     const source = sourcesFor(app.db, app.config.PROMETHEUS_URL)[s.sourceType];
     if (!source) throw new UnavailableError(`${s.sourceType} is not configured: set PROMETHEUS_URL to read this SLO`);
-    const now = new Date();
-    const months = calendarMonths(now, req.query.months).map((m) => ({ ...m, to: m.to > now ? now : m.to }));
-    const counts = s.budgeting.method === 'Occurrences'
-      ? await source.counts(s, months)
-      : await Promise.all(months.map(async (m) => timesliceCounts(await source.slices(s, m, (s.budgeting as { sliceMs: number }).sliceMs), (s.budgeting as { sliceTarget: number }).sliceTarget)));
-    const items = months.map((m, i) => {
-      const c = counts[i]!;
-      const sli = c.total > 0 ? 1 - c.bad / c.total : null;
-      return {
-        month: m.from.toISOString().slice(0, 7), events: c.total, badEvents: c.bad, sli, objective: s.objective,
-        budgetRemaining: sli === null ? null : 1 - (1 - sli) / (1 - s.objective), met: sli === null ? null : sli >= s.objective,
-      };
-    });
+    const items = await monthlyCompliance(s, source, new Date(), req.query.months);
     if (req.query.format === 'csv') {
       const csv = stringify(items.map((x) => ({ ...x, met: x.met === null ? '' : x.met ? 'yes' : 'no' })), { header: true, columns: ['month', 'events', 'badEvents', 'sli', 'objective', 'budgetRemaining', 'met'] });
       return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${s.name}-compliance.csv"`).send(csv);
