@@ -18,7 +18,7 @@ import { httpTarget, ownPilothouse, type OwnedTarget } from './target.ts';
 import { scenarioThresholds, type ThresholdMetric, type Tightening } from './thresholds.ts';
 
 const USAGE = `usage: npm run loadtest -- [--scenario NAME]… [--profile ci|nightly|soak] [--target URL --token TOKEN]
-       [--rate N] [--duration S] [--threshold 'p(95)<20']… [--out DIR] [--post URL --post-token T]
+       [--rate N] [--duration S] [--connections N] [--threshold 'p(95)<20']… [--out DIR] [--post URL --post-token T]
 scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`;
 
 function fail(message: string): never {
@@ -75,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
       args: argv,
       options: {
         scenario: { type: 'string', multiple: true }, profile: { type: 'string', default: 'ci' },
-        target: { type: 'string' }, token: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' },
+        target: { type: 'string' }, token: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' }, connections: { type: 'string' },
         threshold: { type: 'string', multiple: true }, out: { type: 'string', default: 'loadtest-results' },
         post: { type: 'string' }, 'post-token': { type: 'string' }, help: { type: 'boolean' },
       },
@@ -123,6 +123,7 @@ export async function main(argv: string[]): Promise<number> {
       const profile = { ...scenario.profiles[args.profile as ProfileName] };
       if (rate !== undefined) profile.rate = rate;
       if (duration !== undefined) profile.durationS = duration;
+      if (args.connections !== undefined) profile.connections = Math.max(1, Math.min(1024, Number(args.connections) || 1));
       const requests = await scenario.setup(target);
       const startedAt = new Date();
       const result = await runGenerator({ baseUrl: target.baseUrl, ...profile, timeoutMs: 30_000, requests }, work);

@@ -4,7 +4,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startTemporaryPostgres } from '../db/embedded.ts';
-import { migrate } from '../db/migrate.ts';
 import { createPool } from '../db/pool.ts';
 import { writeFileSync } from 'node:fs';
 import { startSandbox, TEST_TIMINGS } from '../sandbox/index.ts';
@@ -16,7 +15,8 @@ export interface OwnedTarget extends Target {
   stop(): Promise<void>;
 }
 
-const CLI = join(import.meta.dirname, '../server/cli.ts');
+// LOADTEST_PILOTHOUSE_CLI runs another checkout's Pilothouse (before/after comparisons).
+const CLI = process.env.LOADTEST_PILOTHOUSE_CLI ?? join(import.meta.dirname, '../server/cli.ts');
 
 export function httpTarget(baseUrl: string, token: string): OwnedTarget {
   const base = baseUrl.replace(/\/+$/, '');
@@ -45,10 +45,6 @@ export async function ownPilothouse(opts: { env?: NodeJS.ProcessEnv; cluster?: b
   const cluster = opts.cluster ? await startSandbox({ seed: 13, timings: TEST_TIMINGS }) : undefined;
   const kubeconfig = join(pgServer.dir, 'kubeconfig.json');
   if (cluster) writeFileSync(kubeconfig, cluster.kubeConfig().exportConfig());
-  await migrate(pgServer.url);
-  const pool = createPool(pgServer.url, 2);
-  const { secret } = await createToken(pool, { name: 'loadtest runner', tenantId: null, role: 'admin' });
-  await pool.end();
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env, DATABASE_URL: pgServer.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', PILOTHOUSE_DEMO: 'off', ...opts.env,
   };
@@ -78,6 +74,9 @@ export async function ownPilothouse(opts: { env?: NodeJS.ProcessEnv; cluster?: b
       };
       check();
     });
+    // The server migrated its database at start; the operator's token is minted in it.
+    const pool = createPool(pgServer.url, 1);
+    const { secret } = await createToken(pool, { name: 'loadtest runner', tenantId: null, role: 'admin' }).finally(() => pool.end());
     return { ...httpTarget(base, secret), stop };
   } catch (err) {
     await stop();

@@ -21,6 +21,12 @@ if (files.length === 0 && process.env.PILOTHOUSE_SKIP_TYPECHECK !== '1') {
     console.error('npm test: type check failed (tsc --noEmit); fix the errors above');
     process.exit(1);
   }
+  // The k6 scripts run in k6's runtime, not Node's: their own project, typed by @types/k6.
+  const k6 = spawnSync('npx', ['tsc', '--noEmit', '-p', 'loadtests/k6/tsconfig.json'], { stdio: 'inherit' });
+  if (k6.status !== 0) {
+    console.error('npm test: the k6 scripts in loadtests/k6/ do not type-check against @types/k6; fix the errors above');
+    process.exit(1);
+  }
   const svelte = spawnSync('npx', ['svelte-check', '--tsconfig', './tsconfig.json', '--threshold', 'error', '--output', 'human'], { cwd: 'console', stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   if (svelte.status !== 0) {
     console.error(svelte.stdout);

@@ -20,12 +20,16 @@ import { installValidation } from './plugins/validation.ts';
 import authRoutes from './routes/auth.ts';
 import { FEATURE_ROUTES } from './routes/index.ts';
 import { listOf } from './auth/platform-role.ts';
+import { PrincipalCache, changesPrincipals } from './auth/principal-cache.ts';
+import { CacheInvalidation } from './cache/invalidation.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Db;
     config: Config;
     cluster: ClusterAccess;
+    /** drops shared caches when the database announces a change (on every replica) */
+    caches: CacheInvalidation;
   }
 }
 
@@ -74,6 +78,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.decorate('db', db);
   app.decorate('config', config);
   app.decorate('cluster', opts.cluster ?? clusterFromConfig(config));
+  const caches = new CacheInvalidation();
+  app.decorate('caches', caches);
+  app.addHook('onReady', async () => caches.start(db));
+  app.addHook('onClose', async () => caches.stop());
+  // The database announces such changes to every replica; this one also drops its entries
+  // before answering, so the caller's next request already sees the change.
+  app.addHook('onSend', async (req) => {
+    if (changesPrincipals(req.method, req.routeOptions.url ?? req.url)) caches.emit('auth');
+  });
   installValidation(app);
 
   app.addHook('onRequest', async (req, reply) => {
@@ -112,7 +125,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
   await app.register(rateLimit, { global: false });
   await app.register(metrics, { token: config.METRICS_TOKEN });
-  await app.register(auth, { db, publicUrl: config.publicUrl, publicPrefixes: ['/api/docs'], services: opts.services });
+  await app.register(auth, { db, publicUrl: config.publicUrl, publicPrefixes: ['/api/docs'], services: opts.services, principals: new PrincipalCache(caches) });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

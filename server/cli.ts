@@ -7,7 +7,7 @@ import { openDatabase } from './database.ts';
 import type { Db } from '../db/pool.ts';
 import { createTenant, listTenants, PLANS } from '../tenancy/tenants.ts';
 import { createToken } from '../tenancy/tokens.ts';
-import { PLATFORM_ROLES, TENANT_ROLES } from './auth/roles.ts';
+import { PLATFORM_ROLES, PLATFORM_TOKEN_ROLES, TENANT_ROLES } from './auth/roles.ts';
 import { createBootstrapLink } from './auth/sessions.ts';
 
 function config(): Config {
@@ -49,7 +49,10 @@ program.command('start').description('start the API and console (embedded Postgr
   if (cfg.PILOTHOUSE_SELF_TRACING) {
     const { startTelemetry, SelfExporter, selfTelemetryIdentity } = await import('./telemetry.ts');
     if (!cfg.OTEL_EXPORTER_OTLP_ENDPOINT) self = { exporter: new SelfExporter(), identity: selfTelemetryIdentity() };
-    const telemetry = startTelemetry({ endpoint: cfg.OTEL_EXPORTER_OTLP_ENDPOINT, self: self?.exporter });
+    const telemetry = startTelemetry({
+      endpoint: cfg.OTEL_EXPORTER_OTLP_ENDPOINT, self: self?.exporter,
+      sampling: { ratio: cfg.PILOTHOUSE_TRACE_SAMPLE_RATIO, slowMs: cfg.PILOTHOUSE_TRACE_SLOW_MS },
+    });
     process.once('beforeExit', () => void telemetry.shutdown());
   }
   const { startServer } = await import('./main.ts');
@@ -87,12 +90,12 @@ const token = program.command('token').description('manage API tokens');
 token.command('create').description('create an API token and print it (shown only once)')
   .option('--tenant <id>', 'scope the token to this tenant')
   .option('--platform', 'scope the token to the whole platform')
-  .requiredOption('--role <role>', `tenant roles: ${TENANT_ROLES.join(', ')}; platform roles: ${PLATFORM_ROLES.join(', ')}`)
+  .requiredOption('--role <role>', `tenant roles: ${TENANT_ROLES.join(', ')}; platform roles: ${[...PLATFORM_ROLES, ...PLATFORM_TOKEN_ROLES].join(', ')}`)
   .option('--name <name>', 'a label for the token', 'cli')
   .option('--expires-in-days <days>', 'expire the token after this many days', Number)
   .action(async (o: { tenant?: string; platform?: boolean; role: string; name: string; expiresInDays?: number }) => {
     if (!!o.tenant === !!o.platform) fail('give exactly one of --tenant ID or --platform');
-    const roles: readonly string[] = o.platform ? PLATFORM_ROLES : TENANT_ROLES;
+    const roles: readonly string[] = o.platform ? [...PLATFORM_ROLES, ...PLATFORM_TOKEN_ROLES] : TENANT_ROLES;
     if (!roles.includes(o.role)) fail(`--role must be one of ${roles.join(', ')} for a ${o.platform ? 'platform' : 'tenant'} token`);
     if (o.tenant && !/^[0-9a-f-]{36}$/i.test(o.tenant)) fail(`--tenant must be a tenant id (a UUID), got "${o.tenant}"`);
     if (o.expiresInDays !== undefined && !(o.expiresInDays > 0)) fail('--expires-in-days must be a positive number');
@@ -118,6 +121,25 @@ program.command('slo').description('service level objectives')
   .action(async (files: string[], o: { out?: string; tests?: string | boolean; runbookBaseUrl?: string; interval?: string }) => {
     const { writeRules } = await import('../slo/rules/cli.ts');
     await writeRules(files, { ...o, runbookBaseUrl: o.runbookBaseUrl ?? `${config().publicUrl}/api/v1` }).catch((e: Error) => fail(e.message));
+  });
+
+program.command('loadtest').description('load tests judged by the SLOs (run them with npm run loadtest)')
+  .command('k6').description('write k6 options (constant-arrival-rate scenarios, SLO-derived thresholds) for a scenario, or every one')
+  .option('--scenario <name>', 'one scenario (default: all)')
+  .option('--out <dir>', 'folder for <scenario>.json (default: loadtests/k6/options/)')
+  .action(async (o: { scenario?: string; out?: string }) => {
+    const [{ SCENARIOS, scenarioNamed }, { writeK6Options }, { compileSpecDir }] = await Promise.all([
+      import('../loadtests/scenarios/index.ts'), import('../loadtests/k6-options.ts'), import('../slo/catalog.ts'),
+    ]);
+    const { slos, problems } = await compileSpecDir();
+    if (problems.length) fail(`the SLO specs do not compile: ${problems.map((p) => p.message).join('; ')}`);
+    let chosen;
+    try {
+      chosen = o.scenario ? [scenarioNamed(o.scenario)] : [...SCENARIOS];
+    } catch (e) {
+      fail((e as Error).message);
+    }
+    for (const path of writeK6Options(chosen, slos, o.out)) process.stdout.write(path + '\n');
   });
 
 await program.parseAsync(process.argv);

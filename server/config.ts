@@ -32,6 +32,8 @@ export const ConfigSchema = Type.Object({
   OTEL_EXPORTER_OTLP_ENDPOINT: Url('the OTLP/HTTP endpoint base URL; unset, Pilothouse sends its traces to itself'),
   TELEMETRY_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 400, default: 7, description: 'days of spans and browser events to keep, 1 to 400 (request rollups are kept)' }),
   PILOTHOUSE_SELF_TRACING: Type.Boolean({ default: true, description: 'true or false: trace Pilothouse itself with OpenTelemetry' }),
+  PILOTHOUSE_TRACE_SAMPLE_RATIO: Type.Number({ minimum: 0, maximum: 1, default: 0.1, description: 'share of Pilothouse\'s own traces kept, 0 to 1 (traces with an error or a slow request are always kept)' }),
+  PILOTHOUSE_TRACE_SLOW_MS: Type.Integer({ minimum: 1, maximum: 600000, default: 200, description: 'a trace whose request took this many milliseconds or more is always kept, 1 to 600000' }),
   USAGE_MAX_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 1000, default: 8, description: 'usage ingestion requests processed at once before answering 429, from 1 to 1000' }),
   USAGE_CLOSE_GRACE_DAYS: Type.Integer({ minimum: 0, maximum: 35, default: 3, description: 'days after a month ends before it is closed into immutable usage reports, 0 to 35' }),
   PRICE_CATALOG_FILE: Type.Optional(Type.String({ minLength: 1, description: 'a YAML or JSON price catalogue loaded at start (a new version is added when it differs)' })),

@@ -1,7 +1,7 @@
 // Shared JSON schemas (TypeBox): one definition gives validation, serialization, OpenAPI
 // and TypeScript types.
 import { Type, type Static, type TSchema } from 'typebox';
-import { MEMBER_ROLES, PLATFORM_ROLES, TENANT_ROLES } from './auth/roles.ts';
+import { MEMBER_ROLES, PLATFORM_ROLES, PLATFORM_TOKEN_ROLES, TENANT_ROLES } from './auth/roles.ts';
 import { NODE_POOLS, RESOURCE_FACTORS } from '../tenancy/workspaces.ts';
 import { WORKSPACE_STATES } from '../tenancy/workspace-states.ts';
 import { PLANS } from '../tenancy/tenants.ts';
@@ -51,7 +51,7 @@ export const ApiToken = Type.Object({
   name: Type.String(),
   prefix: Type.String(),
   tenantId: Type.Union([Uuid, Type.Null()]),
-  role: literals([...TENANT_ROLES, ...PLATFORM_ROLES.filter((r) => r !== 'admin')]),
+  role: literals([...TENANT_ROLES, ...PLATFORM_ROLES.filter((r) => r !== 'admin'), ...PLATFORM_TOKEN_ROLES]),
   createdAt: DateTime,
   expiresAt: Type.Union([DateTime, Type.Null()]),
   lastUsedAt: Type.Union([DateTime, Type.Null()]),

@@ -12,6 +12,7 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { BatchSpanProcessor, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ServiceIdentity } from './auth/plugin.ts';
+import { TailSamplingProcessor, type SamplingOptions } from './trace-sampling.ts';
 
 /** Marks an http.Server whose requests are not Pilothouse's own (sandbox/k8s/server.ts sets it). */
 const UNTRACED_SERVER = Symbol.for('pilothouse.untraced-server');
@@ -73,19 +74,24 @@ export interface TelemetryOptions {
   self?: SelfExporter;
   serviceName?: string;
   version?: string;
-  /** extra span processors (tests collect spans in memory with one) */
+  /** extra span processors (tests collect spans in memory with one); they see every span */
   spanProcessors?: SpanProcessor[];
+  /** which traces are exported (default: every one) */
+  sampling?: SamplingOptions;
 }
 
 export function startTelemetry(opts: TelemetryOptions): { shutdown(): Promise<void> } {
+  const exporting = [
+    ...(opts.endpoint ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${opts.endpoint.replace(/\/+$/, '')}/v1/traces` }))] : []),
+    ...(!opts.endpoint && opts.self ? [new BatchSpanProcessor(opts.self)] : []),
+  ];
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: opts.serviceName ?? process.env.OTEL_SERVICE_NAME ?? 'pilothouse',
       [ATTR_SERVICE_VERSION]: opts.version ?? '0.1.0',
     }),
     spanProcessors: [
-      ...(opts.endpoint ? [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${opts.endpoint.replace(/\/+$/, '')}/v1/traces` }))] : []),
-      ...(!opts.endpoint && opts.self ? [new BatchSpanProcessor(opts.self)] : []),
+      ...exporting.map((p) => (opts.sampling ? new TailSamplingProcessor(p, opts.sampling) : p)),
       ...(opts.spanProcessors ?? []),
     ],
     instrumentations: [

@@ -1,7 +1,7 @@
 // API tokens for machines and scripts: shown once, stored as a SHA-256 hash, scoped to one
 // tenant (tenant role) or to the platform (platform role), revocable.
 import type { Queryable } from '../db/pool.ts';
-import type { PlatformRole, TenantRole } from './roles.ts';
+import type { PlatformRole, PlatformTokenRole, TenantRole } from './roles.ts';
 import { NotFoundError } from './errors.ts';
 import { hashSecret, newSecret } from './secrets.ts';
 
@@ -10,7 +10,7 @@ export interface ApiToken {
   name: string;
   prefix: string;
   tenantId: string | null;
-  role: TenantRole | PlatformRole;
+  role: TenantRole | PlatformRole | PlatformTokenRole;
   createdAt: Date;
   expiresAt: Date | null;
   lastUsedAt: Date | null;
@@ -29,7 +29,7 @@ function toToken(r: Record<string, any>): ApiToken {
 export interface NewToken {
   name: string;
   tenantId: string | null;
-  role: TenantRole | PlatformRole;
+  role: TenantRole | PlatformRole | PlatformTokenRole;
   createdBy?: string | null;
   expiresInDays?: number;
 }

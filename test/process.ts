@@ -53,6 +53,8 @@ export function selfTracingEnv(databaseUrl: string, demo: 'on' | 'off'): NodeJS.
   const env: NodeJS.ProcessEnv = {
     ...process.env, DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'warn', PILOTHOUSE_DEMO: demo,
     PILOTHOUSE_SELF_TRACING: 'true', OTEL_BSP_SCHEDULE_DELAY: '100',
+    // Tests follow particular requests into their traces: keep every one.
+    PILOTHOUSE_TRACE_SAMPLE_RATIO: '1',
   };
   delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
   return env;

@@ -6,7 +6,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../../db/pool.ts';
 import { verifyToken } from '../../tenancy/tokens.ts';
 import { hasPermission, type Principal } from './principal.ts';
-import { TENANT_ROLE_PERMISSIONS, isTenantScoped, type Permission, type PlatformRole, type TenantRole } from './roles.ts';
+import type { PrincipalCache } from './principal-cache.ts';
+import {
+  PLATFORM_TOKEN_ROLE_GRANTS, TENANT_ROLE_PERMISSIONS, isPlatformTokenRole, isTenantScoped, type Permission, type PlatformRole, type TenantRole,
+} from './roles.ts';
 import { SESSION_COOKIE, sessionPrincipal } from './sessions.ts';
 
 export interface RouteRecord {
@@ -57,7 +60,7 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-async function authenticate(db: Db, req: FastifyRequest, services: readonly ServiceIdentity[]): Promise<Principal | null> {
+async function authenticate(db: Db, req: FastifyRequest, services: readonly ServiceIdentity[], cache?: PrincipalCache): Promise<Principal | null> {
   const header = req.headers.authorization;
   if (header !== undefined) {
     const m = /^Bearer\s+(\S+)$/i.exec(header);
@@ -66,8 +69,12 @@ async function authenticate(db: Db, req: FastifyRequest, services: readonly Serv
     if (service) {
       return { kind: 'token', id: `service:${service.name}`, name: service.name, userId: null, platformRole: null, tenantRoles: new Map(), via: 'bearer', grants: service.grants };
     }
-    const token = await verifyToken(db, m[1]);
+    const secret = m[1];
+    const token = cache ? await cache.token(secret, () => verifyToken(db, secret)) : await verifyToken(db, secret);
     if (!token) return null;
+    if (!token.tenantId && isPlatformTokenRole(token.role)) {
+      return { kind: 'token', id: token.id, name: token.name, userId: null, platformRole: null, tenantRoles: new Map(), via: 'bearer', grants: PLATFORM_TOKEN_ROLE_GRANTS[token.role] };
+    }
     return {
       kind: 'token',
       id: token.id,
@@ -79,7 +86,8 @@ async function authenticate(db: Db, req: FastifyRequest, services: readonly Serv
     };
   }
   const sid = req.cookies?.[SESSION_COOKIE];
-  return sid ? ((await sessionPrincipal(db, sid)) ?? null) : null;
+  if (!sid) return null;
+  return (cache ? await cache.session(sid, () => sessionPrincipal(db, sid)) : await sessionPrincipal(db, sid)) ?? null;
 }
 
 export interface AuthOptions {
@@ -87,6 +95,8 @@ export interface AuthOptions {
   publicUrl: string;
   publicPrefixes?: string[];
   services?: readonly ServiceIdentity[];
+  /** remembers credentials for a few seconds (revocation still takes effect at once) */
+  principals?: PrincipalCache;
 }
 
 export default fp(async function auth(app: FastifyInstance, opts: AuthOptions) {
@@ -112,7 +122,7 @@ export default fp(async function auth(app: FastifyInstance, opts: AuthOptions) {
     const rule = req.routeOptions.config?.auth;
     if (!rule) return; // 404 handler and the like
     if ('public' in rule) return;
-    const principal = await authenticate(opts.db, req, opts.services ?? []);
+    const principal = await authenticate(opts.db, req, opts.services ?? [], opts.principals);
     if (!principal) {
       return reply
         .code(401)

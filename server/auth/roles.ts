@@ -2,9 +2,12 @@
 // (its URL has :tenantId) checks it against that tenant, any other route against the
 // caller's platform role. Tenant roles never reach another tenant's rows.
 
-import { MEMBER_ROLES, PLATFORM_ROLES, TENANT_ROLES, TENANT_ROLE_RANK, type MemberRole, type PlatformRole, type TenantRole } from '../../tenancy/roles.ts';
+import {
+  MEMBER_ROLES, PLATFORM_ROLES, PLATFORM_TOKEN_ROLES, TENANT_ROLES, TENANT_ROLE_RANK,
+  type MemberRole, type PlatformRole, type PlatformTokenRole, type TenantRole,
+} from '../../tenancy/roles.ts';
 
-export { MEMBER_ROLES, PLATFORM_ROLES, TENANT_ROLES, TENANT_ROLE_RANK, type MemberRole, type PlatformRole, type TenantRole };
+export { MEMBER_ROLES, PLATFORM_ROLES, PLATFORM_TOKEN_ROLES, TENANT_ROLES, TENANT_ROLE_RANK, type MemberRole, type PlatformRole, type PlatformTokenRole, type TenantRole };
 
 export const PERMISSIONS = [
   // tenant-scoped
@@ -15,7 +18,7 @@ export const PERMISSIONS = [
   'usage:read', 'usage:ingest', 'telemetry:ingest', 'telemetry:read', 'telemetry:write',
   // platform-scoped
   'tenants:list', 'tenants:create', 'platform:tokens', 'fleet:read', 'fleet:write',
-  'meters:write', 'prices:write', 'billing:write', 'slo:read', 'slo:write',
+  'meters:write', 'prices:write', 'billing:write', 'slo:read', 'slo:write', 'loadtests:read', 'loadtests:write',
   // platform-scoped, except controllers:read, which tenant roles hold for their own tenant's decisions
   'controllers:read', 'controllers:write',
 ] as const;
@@ -32,9 +35,18 @@ export const TENANT_ROLE_PERMISSIONS: Record<TenantRole, readonly Permission[]> 
 
 export const PLATFORM_ROLE_PERMISSIONS: Record<PlatformRole, readonly Permission[]> = {
   admin: PERMISSIONS,
-  sre: [...READS, 'workspaces:write', 'fleet:write', 'controllers:write', 'slo:write'],
+  sre: [...READS, 'workspaces:write', 'fleet:write', 'controllers:write', 'slo:write', 'loadtests:write'],
   viewer: READS,
 };
+
+/** What a platform token role may do: its grants, and nothing a platform role would add. */
+export const PLATFORM_TOKEN_ROLE_GRANTS: Record<PlatformTokenRole, readonly Permission[]> = {
+  loadtest: ['loadtests:write'],
+};
+
+export function isPlatformTokenRole(role: string): role is PlatformTokenRole {
+  return (PLATFORM_TOKEN_ROLES as readonly string[]).includes(role);
+}
 
 
 export function isTenantScoped(url: string): boolean {

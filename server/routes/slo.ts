@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { TtlCache } from '../cache/ttl-cache.ts';
 import { Type, type Static } from 'typebox';
 import { stringify } from 'csv-stringify/sync';
 import { REPO_ROOT } from '../../slo/catalog.ts';
@@ -124,17 +125,29 @@ export default async function slo(app: FastifyInstance) {
   const opts = () => ({ prometheusUrl: app.config.PROMETHEUS_URL, runbookBaseUrl: runbookBase() });
 
 
-  app.get('/api/v1/slos', {
-    config: { auth: { permission: 'slo:read' } },
-    schema: { tags: ['slo'], summary: 'Every SLO with its latest evaluation, least budget left first', response: { 200: Type.Object({ items: Type.Array(Summary), problems: Type.Array(Type.String()) }) } },
-  }, async () => {
+  const listSlos = async () => {
     const [{ slos, problems }, latest] = await Promise.all([registry.all(), latestEvaluations(app.db)]);
     const items = slos.map((s) => summary(s, latest.get(s.name)));
     // Least budget first; SLOs not evaluated yet (or without events) last.
     const key = (x: Static<typeof Summary>) => x.latest?.budgetRemaining ?? Number.POSITIVE_INFINITY;
     items.sort((a, b) => key(a) - key(b) || a.name.localeCompare(b.name));
     return { items, problems: problems.map((p) => `${p.file}${p.line ? `:${p.line}` : ''}: ${p.field}: ${p.message}`) };
+  };
+  // The list is the same for every caller and changes when the minute job stores its
+  // evaluations or a spec changes: both announce themselves (CacheInvalidation, topic slo), so
+  // it is computed once per evaluation minute, and at most a minute old if an announcement is lost.
+  const list = new TtlCache<'all', Awaited<ReturnType<typeof listSlos>>>({ ttlMs: 60_000, max: 1 });
+  const nextMinute = () => Math.floor(Date.now() / 60_000) * 60_000 + 60_000;
+  app.caches.on('slo', () => list.clear());
+  // A caller who changed an SLO (or evaluated them) reads its own write: cleared before the answer leaves.
+  app.addHook('onSend', async (req) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') app.caches.emit('slo');
   });
+
+  app.get('/api/v1/slos', {
+    config: { auth: { permission: 'slo:read' } },
+    schema: { tags: ['slo'], summary: 'Every SLO with its latest evaluation, least budget left first', response: { 200: Type.Object({ items: Type.Array(Summary), problems: Type.Array(Type.String()) }) } },
+  }, async () => (app.caches.listening ? list.through('all', listSlos, nextMinute) : listSlos()));
 
   app.post<{ Body: Static<typeof SpecBody> }>('/api/v1/slos', {
     config: { auth: { permission: 'slo:write' } },

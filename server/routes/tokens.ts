@@ -2,11 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { createToken, listTokens, revokeToken } from '../../tenancy/tokens.ts';
 import { ForbiddenError } from '../../tenancy/errors.ts';
-import { PLATFORM_ROLES, TENANT_ROLES, TENANT_ROLE_RANK, type TenantRole } from '../auth/roles.ts';
+import { PLATFORM_ROLES, PLATFORM_TOKEN_ROLES, TENANT_ROLES, TENANT_ROLE_RANK, type TenantRole } from '../auth/roles.ts';
 import { ApiToken, NewTokenBody, TenantParams, Uuid, errors } from '../schemas.ts';
 
 const TenantBody = NewTokenBody(TENANT_ROLES);
-const PlatformBody = NewTokenBody(PLATFORM_ROLES);
+const PlatformBody = NewTokenBody([...PLATFORM_ROLES, ...PLATFORM_TOKEN_ROLES]);
 const Created = Type.Object({ token: Type.String({ description: 'the secret, shown only in this response' }), info: ApiToken });
 const TokenParams = Type.Object({ tenantId: Uuid, tokenId: Uuid });
 const PlatformTokenParams = Type.Object({ tokenId: Uuid });

@@ -8,8 +8,8 @@ import cookie from '@fastify/cookie';
 import { bearer, buildTestApp } from '../helper.ts';
 import auth from '../../server/auth/plugin.ts';
 import {
-  PLATFORM_ROLES, PLATFORM_ROLE_PERMISSIONS, TENANT_ROLES, TENANT_ROLE_PERMISSIONS, isTenantScoped,
-  type Permission, type PlatformRole, type TenantRole,
+  PLATFORM_ROLES, PLATFORM_ROLE_PERMISSIONS, PLATFORM_TOKEN_ROLES, PLATFORM_TOKEN_ROLE_GRANTS, TENANT_ROLES, TENANT_ROLE_PERMISSIONS, isTenantScoped,
+  type Permission, type PlatformRole, type PlatformTokenRole, type TenantRole,
 } from '../../server/auth/roles.ts';
 
 const t = await buildTestApp();
@@ -48,15 +48,18 @@ test('a revoked or unknown token is a 401', async () => {
   assert.equal(res.statusCode, 401);
 });
 
-type Who = { label: string; platform?: PlatformRole; tenantRole?: TenantRole };
+type Who = { label: string; platform?: PlatformRole; tenantRole?: TenantRole; machine?: PlatformTokenRole };
 const WHO: Who[] = [
   ...TENANT_ROLES.map((r) => ({ label: `tenant ${r}`, tenantRole: r })),
+  // Token-only platform roles hold their grants and see no tenant at all.
+  ...PLATFORM_TOKEN_ROLES.map((r) => ({ label: `platform token ${r}`, machine: r })),
   ...PLATFORM_ROLES.filter((r) => r !== 'admin').map((r) => ({ label: `platform ${r}`, platform: r })),
   // last: the admin may delete the tenant under test
   { label: 'platform admin', platform: 'admin' as const },
 ];
 
 function allowed(who: Who, permission: Permission, scope: 'own' | 'other' | 'platform', ownTenantRule = false, platformAllowed = false): boolean {
+  if (who.machine) return scope === 'platform' && (!ownTenantRule || platformAllowed) && PLATFORM_TOKEN_ROLE_GRANTS[who.machine].includes(permission);
   // A route acting in the caller's own tenant has none to offer a platform role, unless it
   // also acts for the platform itself.
   if (who.platform) return (!ownTenantRule || platformAllowed) && PLATFORM_ROLE_PERMISSIONS[who.platform].includes(permission);
@@ -75,20 +78,22 @@ test('each role gets what its permissions promise, in its own tenant, another te
     const ownTenantRule = 'tenant' in rule;
     const scopes: ('own' | 'other' | 'platform')[] = isTenantScoped(r.url) ? ['own', 'other'] : ownTenantRule ? ['own'] : ['platform'];
     for (const who of WHO) {
-      const token = who.platform ? await t.token(who.platform) : await t.token(who.tenantRole!, own.id);
+      const token = who.platform ? await t.token(who.platform) : who.machine ? await t.token(who.machine as never) : await t.token(who.tenantRole!, own.id);
       for (const scope of scopes) {
         const url = fillUrl(r.url, scope === 'other' ? other.id : own.id);
         const res = await t.app.inject({ method: r.method as never, url, headers: bearer(token), payload: payloadFor(r.method) });
         const ok = allowed(who, rule.permission, scope, ownTenantRule, 'platform' in rule && rule.platform === 'allowed');
         const where = `${who.label} → ${r.method} ${r.url} (${scope})`;
+        const foreign = !who.platform && (scope === 'other' || (who.machine !== undefined && isTenantScoped(r.url)));
         // A 503 naming what is not configured (this app has no cluster) is an answer given past the access check.
         const unconfigured = res.statusCode === 503 && /configured/i.test(res.json().message ?? '');
         if (res.statusCode >= 500 && !unconfigured) failures.push(`${where}: ${res.statusCode} ${res.body}`);
         else if (ok && (res.statusCode === 401 || res.statusCode === 403)) failures.push(`${where}: expected access, got ${res.statusCode} ${res.body}`);
         // Platform roles see every tenant, so they are refused with 403; a tenant role is
-        // refused outside its tenant with 404, learning nothing about the other tenant.
-        else if (!ok && scope === 'other' && !who.platform && res.statusCode !== 404) failures.push(`${where}: expected 404 across tenants, got ${res.statusCode}`);
-        else if (!ok && (scope !== 'other' || who.platform) && res.statusCode !== 403) failures.push(`${where}: expected 403, got ${res.statusCode}`);
+        // refused outside its tenant with 404, learning nothing about the other tenant. A
+        // token-only platform role has no tenant: to it every tenant is another's.
+        else if (!ok && foreign && res.statusCode !== 404) failures.push(`${where}: expected 404 across tenants, got ${res.statusCode}`);
+        else if (!ok && !foreign && res.statusCode !== 403) failures.push(`${where}: expected 403, got ${res.statusCode}`);
       }
     }
   }
