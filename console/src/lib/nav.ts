@@ -17,4 +17,5 @@ export const NAV: NavItem[] = [
   { href: '/frontend', label: 'Frontend', permission: 'telemetry:read' },
   { href: '/slos', label: 'SLOs', permission: 'slo:read' },
   { href: '/controllers', label: 'Controllers', permission: 'controllers:read' },
+  { href: '/loadtests', label: 'Load tests', permission: 'loadtests:read' },
 ];
