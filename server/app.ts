@@ -15,6 +15,7 @@ import { clusterFromConfig, type ClusterAccess } from './cluster.ts';
 import auth, { type ServiceIdentity } from './auth/plugin.ts';
 import { OidcClient } from './auth/oidc.ts';
 import metrics from './plugins/metrics.ts';
+import storedGauges from './plugins/stored-gauges.ts';
 import consolePlugin from './plugins/console.ts';
 import { installValidation } from './plugins/validation.ts';
 import authRoutes from './routes/auth.ts';
@@ -125,6 +126,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
   await app.register(rateLimit, { global: false });
   await app.register(metrics, { token: config.METRICS_TOKEN });
+  await app.register(storedGauges);
   await app.register(auth, { db, publicUrl: config.publicUrl, publicPrefixes: ['/api/docs'], services: opts.services, principals: new PrincipalCache(caches) });
   await app.register(swagger, {
     openapi: {

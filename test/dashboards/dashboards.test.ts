@@ -1,10 +1,15 @@
-// The Grafana dashboards in dashboards/: well-formed, every query names a metric Pilothouse
-// exposes (or a recording rule `pilothouse slo rules` generates), and real Prometheus parses
-// every query.
+// The Grafana dashboards in dashboards/: generated from dashboards/src/ (and up to date),
+// valid against Grafana's dashboard schema, well-formed, every query names a metric
+// Pilothouse exposes (or a recording rule `pilothouse slo rules` generates), and real
+// Prometheus parses every query.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { DASHBOARDS, renderDashboard } from '../../dashboards/src/index.ts';
+import { REPO_ROOT } from '../../slo/catalog.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildTestApp } from '../helper.ts';
@@ -26,7 +31,42 @@ const queries = (d: Dashboard) => d.panels.flatMap((p) => (p.targets ?? []).map(
 /** Metric names in a query: every identifier right before a `{` label matcher. */
 const metricsIn = (expr: string) => [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((m) => m[1]!);
 /** A query as Grafana would send it, its variables filled in. */
-const concrete = (expr: string) => expr.replaceAll('$__rate_interval', '5m').replaceAll('$job', '.+').replaceAll('$service', 'pilothouse-api').replaceAll('$slo', 'api-availability-999');
+const concrete = (expr: string) => expr.replaceAll('$__rate_interval', '5m').replaceAll('$job', '.+').replaceAll('$service', 'pilothouse-api').replaceAll('$slo', 'api-availability-999')
+  .replaceAll('$tenant', '.+').replaceAll('$controller', '.+').replaceAll('$scenario', '.+');
+
+test('the committed JSON is what dashboards/src/ generates today', () => {
+  assert.deepEqual(dashboards.map((x) => x.file).toSorted(), Object.keys(DASHBOARDS).toSorted());
+  for (const [file, spec] of Object.entries(DASHBOARDS)) {
+    assert.equal(readFileSync(join(DIR, file), 'utf8'), renderDashboard(spec), `dashboards/${file} is stale: run npm run dashboards`);
+  }
+});
+
+// CI has shared/ beside the clone; a worktree may sit one folder deeper.
+const SCHEMA_DIR = [join(REPO_ROOT, '..', 'shared', 'grafana-schema'), join(REPO_ROOT, '..', '..', 'shared', 'grafana-schema')].find((d) => existsSync(d));
+const noSchema = SCHEMA_DIR ? false : process.env.PILOTHOUSE_REQUIRE_TOOLS === '1' ? false : 'Grafana schemas not found at ../shared/grafana-schema/';
+test('every dashboard validates against Grafana\'s dashboard schema, and its panels and queries against theirs', { skip: noSchema }, () => {
+  assert.ok(SCHEMA_DIR, 'the Grafana schemas must be at ../shared/grafana-schema/ beside the clone');
+  const ajv = (addFormatsModule as unknown as (a: Ajv) => Ajv)(new Ajv({ strict: false, allErrors: true }));
+  const read = (name: string) => JSON.parse(readFileSync(join(SCHEMA_DIR, `${name}.jsonschema.json`), 'utf8'));
+  // The panel schemas are definitions only: compile the one a part of the panel must meet.
+  const part = (name: string, definition: string) => ajv.compile({ $ref: `#/definitions/${definition}`, definitions: read(name).definitions });
+  const dashboard = ajv.compile(read('dashboard'));
+  const options: Record<string, ReturnType<typeof part>> = { timeseries: part('timeseries', 'Options'), stat: part('stat', 'Options') };
+  const custom: Record<string, ReturnType<typeof part>> = { timeseries: part('timeseries', 'FieldConfig') };
+  const query = ajv.compile(read('prometheus'));
+  const problems: string[] = [];
+  for (const { file, d } of dashboards) {
+    if (!dashboard(d)) problems.push(`${file}: ${ajv.errorsText(dashboard.errors)}`);
+    for (const p of d.panels as (Panel & { options?: unknown; fieldConfig?: { defaults?: { custom?: unknown } } })[]) {
+      const o = options[p.type];
+      if (o && !o(p.options ?? {})) problems.push(`${file} / ${p.title} options: ${ajv.errorsText(o.errors)}`);
+      const c = custom[p.type];
+      if (c && !c(p.fieldConfig?.defaults?.custom ?? {})) problems.push(`${file} / ${p.title} fieldConfig.custom: ${ajv.errorsText(c.errors)}`);
+      for (const t of p.targets ?? []) if (!query(t)) problems.push(`${file} / ${p.title} query: ${ajv.errorsText(query.errors)}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
 
 test('there are dashboards, each with a unique uid and a data source variable', () => {
   assert.ok(dashboards.length >= 2, dashboards.map((x) => x.file).join(', '));
@@ -54,14 +94,19 @@ test('panels have unique ids, sit inside 24 columns without overlapping, and que
   }
 });
 
-test('every metric the overview queries is one Pilothouse registers', async () => {
+test('every metric the service dashboards query is one Pilothouse registers', async () => {
   const t = await buildTestApp();
   // The controllers register theirs when they are built with the app's registry.
   new ControllerRuntime({ db: t.db, elector: new PgElector(t.db, LEASE_NAME, 'dashboards-test', 10_000), controllers: createControllers({ registry: t.app.metrics }), registry: t.app.metrics });
   const exposed = new Set((await t.app.metrics.getMetricsAsJSON()).flatMap((m) => String(m.type) === 'histogram' ? [`${m.name}_bucket`, `${m.name}_count`, `${m.name}_sum`] : [m.name]));
-  const overview = dashboards.find((x) => x.d.uid === 'pilothouse-overview')!.d;
-  const missing = queries(overview).flatMap((q) => metricsIn(q.expr).filter((m) => !exposed.has(m)).map((m) => `${q.panel}: ${m}`));
+  const missing = dashboards.filter((x) => x.d.uid !== 'pilothouse-slo').flatMap(({ file, d }) =>
+    queries(d).flatMap((q) => metricsIn(q.expr).filter((m) => !exposed.has(m)).map((m) => `${file} / ${q.panel}: ${m}`)));
   assert.deepEqual(missing, []);
+  const variables = dashboards.flatMap(({ file, d }) => d.templating.list.flatMap((v) => {
+    const q = (v as { query?: unknown }).query;
+    return typeof q === 'string' && q.startsWith('label_values(') ? metricsIn(q.replace(/label_values\(([a-z_:]+),/, '$1{},')).filter((m) => !exposed.has(m) && !m.startsWith('slo:')).map((m) => `${file} $${v.name}: ${m}`) : [];
+  }));
+  assert.deepEqual(variables, []);
 });
 
 test('every series the SLO dashboard queries is a rule generated for the shipped specs, or ALERTS', async () => {

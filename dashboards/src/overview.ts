@@ -1,0 +1,37 @@
+// Pilothouse itself, from its /metrics: API, ingestion, agents' LLM calls, controllers.
+import { row, type DashboardSpec } from './lib.ts';
+
+export const overview: DashboardSpec = {
+  uid: 'pilothouse-overview',
+  title: 'Pilothouse / Overview',
+  description: "Pilothouse's own service: API, ingestion, agents' LLM calls as reported, controllers. Metrics from /metrics (prom-client).",
+  tags: ['pilothouse'],
+  refresh: '30s',
+  from: 'now-6h',
+  variables: [{ name: 'job', label: 'Job', query: 'label_values(http_server_request_duration_seconds_count, job)', multi: true, allValue: '.+' }],
+  links: [{ title: 'SLOs', tags: ['slo'] }],
+  items: [
+  row("API"),
+  { kind: 'timeseries', title: "Requests per second by route", unit: 'reqps', w: 12, h: 8, queries: [{ expr: "sum by (route) (rate(http_server_request_duration_seconds_count{job=~\"$job\"}[$__rate_interval]))", legend: "{{route}}" }] },
+  { kind: 'timeseries', title: "5xx error ratio", description: "Share of requests answered 5xx; the api-availability SLOs burn on this.", unit: 'percentunit', w: 12, h: 8, queries: [{ expr: "sum(rate(http_server_request_duration_seconds_count{job=~\"$job\", status_code=~\"5..\"}[$__rate_interval])) / sum(rate(http_server_request_duration_seconds_count{job=~\"$job\"}[$__rate_interval]))", legend: "__auto" }] },
+  { kind: 'timeseries', title: "p95 latency by route", unit: 's', w: 12, h: 8, queries: [{ expr: "histogram_quantile(0.95, sum by (le, route) (rate(http_server_request_duration_seconds_bucket{job=~\"$job\"}[$__rate_interval])))", legend: "{{route}}" }] },
+  { kind: 'timeseries', title: "p99 latency", unit: 's', w: 12, h: 8, queries: [{ expr: "histogram_quantile(0.99, sum by (le) (rate(http_server_request_duration_seconds_bucket{job=~\"$job\"}[$__rate_interval])))", legend: "p99" }] },
+  row("Ingestion"),
+  { kind: 'timeseries', title: "Usage events by result", unit: 'ops', w: 8, h: 8, queries: [{ expr: "sum by (result) (rate(pilothouse_usage_events_total{job=~\"$job\"}[$__rate_interval]))", legend: "{{result}}" }] },
+  { kind: 'timeseries', title: "Usage rejections by reason", unit: 'ops', w: 8, h: 8, queries: [{ expr: "sum by (reason) (rate(pilothouse_usage_events_total{job=~\"$job\", result=\"rejected\"}[$__rate_interval]))", legend: "{{reason}}" }] },
+  { kind: 'timeseries', title: "Usage batch commit p99", unit: 's', w: 8, h: 8, queries: [{ expr: "histogram_quantile(0.99, sum by (le) (rate(pilothouse_usage_batch_commit_duration_seconds_bucket{job=~\"$job\"}[$__rate_interval])))", legend: "p99" }] },
+  { kind: 'timeseries', title: "Ingestion back-pressure", description: "Requests refused with 429 (retry after Retry-After) and requests being processed.", w: 8, h: 8, queries: [{ expr: "sum(rate(pilothouse_usage_requests_refused_total{job=~\"$job\"}[$__rate_interval]))", legend: "429 per second" }, { expr: "sum(pilothouse_usage_ingest_in_flight{job=~\"$job\"})", legend: "in flight" }] },
+  { kind: 'timeseries', title: "OTLP spans by outcome", unit: 'ops', w: 8, h: 8, queries: [{ expr: "sum by (outcome) (rate(pilothouse_otlp_spans_total{job=~\"$job\"}[$__rate_interval]))", legend: "{{outcome}}" }] },
+  { kind: 'timeseries', title: "Faro batches by outcome", unit: 'ops', w: 8, h: 8, queries: [{ expr: "sum by (outcome) (rate(pilothouse_faro_batches_total{job=~\"$job\"}[$__rate_interval]))", legend: "{{outcome}}" }] },
+  row("LLM (reported by agents)"),
+  { kind: 'timeseries', title: "Tokens per second by model", w: 8, h: 8, queries: [{ expr: "sum by (model) (rate(pilothouse_llm_tokens_total{job=~\"$job\"}[$__rate_interval]))", legend: "{{model}}" }] },
+  { kind: 'timeseries', title: "Prompt cache hits per second", w: 8, h: 8, queries: [{ expr: "sum by (model) (rate(pilothouse_llm_cache_hits_total{job=~\"$job\"}[$__rate_interval]))", legend: "{{model}}" }] },
+  { kind: 'timeseries', title: "LLM p95 latency and errors", w: 8, h: 8, queries: [{ expr: "histogram_quantile(0.95, sum by (le, model) (rate(pilothouse_llm_request_duration_seconds_bucket{job=~\"$job\"}[$__rate_interval])))", legend: "p95 {{model}}" }, { expr: "sum by (model) (rate(pilothouse_llm_errors_total{job=~\"$job\"}[$__rate_interval]))", legend: "errors/s {{model}}" }] },
+  row("Controllers"),
+  { kind: 'stat', title: "Leader", description: "1 on the replica holding the lease; the epoch is the fencing token.", w: 6, h: 8, queries: [{ expr: "max by (holder) (pilothouse_controller_leader{job=~\"$job\"})", legend: "{{holder}}" }, { expr: "max(pilothouse_controller_lease_epoch{job=~\"$job\"})", legend: "epoch" }] },
+  { kind: 'timeseries', title: "Decisions by controller and result", unit: 'ops', w: 9, h: 8, queries: [{ expr: "sum by (controller, result) (rate(pilothouse_controller_actions_total{job=~\"$job\"}[$__rate_interval]))", legend: "{{controller}} {{result}}" }] },
+  { kind: 'timeseries', title: "Reconcile p95 by controller", unit: 's', w: 9, h: 8, queries: [{ expr: "histogram_quantile(0.95, sum by (le, controller) (rate(pilothouse_controller_reconcile_duration_seconds_bucket{job=~\"$job\"}[$__rate_interval])))", legend: "{{controller}}" }] },
+  { kind: 'timeseries', title: "Workspace startup p95", description: "From the start request to the sandbox ready; the workspace-startup SLO asks for 30 s.", unit: 's', w: 12, h: 8, queries: [{ expr: "histogram_quantile(0.95, sum by (le) (rate(pilothouse_workspace_startup_seconds_bucket{job=~\"$job\", outcome=\"running\"}[$__rate_interval])))", legend: "p95 to running" }] },
+  { kind: 'timeseries', title: "Quota warnings", w: 12, h: 8, queries: [{ expr: "sum by (resource, threshold) (increase(pilothouse_quota_warnings_total{job=~\"$job\"}[1h]))", legend: "{{resource}} {{threshold}}" }] },
+  ],
+};
