@@ -114,6 +114,10 @@ export async function main(argv: string[]): Promise<number> {
   });
 
   const target: OwnedTarget = args.target ? httpTarget(args.target, args.token!) : await ownPilothouse({ cluster: chosen.some((s) => s.cluster) });
+  // Interrupted, the runner still stops the Pilothouse and PostgreSQL it started.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void target.stop().finally(() => process.exit(130)));
+  }
   const work = mkdtempSync(join(tmpdir(), 'pilothouse-loadtest-'));
   const outDir = resolve(args.out);
   mkdirSync(outDir, { recursive: true });
