@@ -31,15 +31,19 @@ async function loadtest(...extra: string[]) {
   return { ...r, summary: JSON.parse(readFileSync(join(out, 'console-reads.json'), 'utf8')) };
 }
 
-test('a run within its SLOs\' thresholds exits 0 and writes a summary the import accepts', async () => {
+test('a run writes a summary of its routes and thresholds that the import accepts, and its exit code follows its verdict', async () => {
   const r = await loadtest();
-  assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.equal(r.summary.format, LOCAL_FORMAT);
-  assert.equal(r.summary.passed, true);
   assert.ok(r.summary.total.requests >= 15, `${r.summary.total.requests} requests`);
-  assert.ok(r.summary.thresholds.some((x: { name: string }) => x.name === 'p(95)<200'));
-  assert.equal(parseLocal(r.summary).passed, true);
-  assert.match(r.stdout, /PASS p\(95\)<200/);
+  assert.deepEqual(r.summary.routes.map((x: { route: string }) => x.route).toSorted(),
+    ['GET /api/v1/controller-actions', 'GET /api/v1/me', 'GET /api/v1/slos', 'GET /api/v1/tenants', 'GET /api/v1/workspaces', 'GET /api/v1/workspaces/counts']);
+  assert.ok(r.summary.thresholds.some((x: { name: string; slo: string }) => x.name === 'p(95)<200' && x.slo === 'api-latency-p95-200ms'));
+  assert.ok(r.summary.thresholds.some((x: { name: string; slo: string }) => x.name === 'rate<0.001' && x.slo === 'api-availability-999'));
+  assert.equal(r.summary.total.errors, 0, r.stdout);
+  // On a quiet machine this run passes; on a saturated one p95 may exceed 200 ms. Either
+  // way the exit code is the verdict.
+  assert.equal(r.status, r.summary.passed ? 0 : 1, r.stdout + r.stderr);
+  assert.equal(parseLocal(r.summary).passed, r.summary.passed);
 });
 
 test('an impossible threshold makes the runner exit non-zero and name the failure', async () => {
