@@ -4,7 +4,7 @@
 // statistics the import reads (p95 and p99).
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SloDefinition } from '../slo/spec/types.ts';
+import type { SloDefinition } from '../slo/openslo/types.ts';
 import { PROFILES, type ProfileName, type Scenario } from './scenarios/types.ts';
 import { k6Thresholds, scenarioThresholds } from './thresholds.ts';
 

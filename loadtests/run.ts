@@ -68,18 +68,22 @@ export function table(s: LocalSummaryT): string {
   return lines.join('\n');
 }
 
+function parseCli(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      scenario: { type: 'string', multiple: true }, profile: { type: 'string', default: 'ci' },
+      target: { type: 'string' }, token: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' }, connections: { type: 'string' },
+      threshold: { type: 'string', multiple: true }, out: { type: 'string', default: 'loadtest-results' },
+      post: { type: 'string' }, 'post-token': { type: 'string' }, help: { type: 'boolean' },
+    },
+  }).values;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  let args;
+  let args: ReturnType<typeof parseCli>;
   try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        scenario: { type: 'string', multiple: true }, profile: { type: 'string', default: 'ci' },
-        target: { type: 'string' }, token: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' }, connections: { type: 'string' },
-        threshold: { type: 'string', multiple: true }, out: { type: 'string', default: 'loadtest-results' },
-        post: { type: 'string' }, 'post-token': { type: 'string' }, help: { type: 'boolean' },
-      },
-    }).values;
+    args = parseCli(argv);
   } catch (err) {
     fail((err as Error).message);
   }

@@ -2,7 +2,7 @@
 // objective (a threshold indicator in seconds) becomes a percentile limit, an availability
 // objective (a ratio of bad or good to total) an error-rate limit. A scenario may tighten a
 // limit; a tightening that would loosen it is refused.
-import type { SloDefinition } from '../slo/spec/types.ts';
+import type { SloDefinition } from '../slo/openslo/types.ts';
 
 export type ThresholdMetric = 'p(95)' | 'p(99)' | 'p(90)' | 'p(50)' | 'error_rate';
 

@@ -133,7 +133,7 @@ program.command('loadtest').description('load tests judged by the SLOs (run them
     ]);
     const { slos, problems } = await compileSpecDir();
     if (problems.length) fail(`the SLO specs do not compile: ${problems.map((p) => p.message).join('; ')}`);
-    let chosen;
+    let chosen: typeof SCENARIOS[number][];
     try {
       chosen = o.scenario ? [scenarioNamed(o.scenario)] : [...SCENARIOS];
     } catch (e) {

@@ -8,7 +8,8 @@ import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
 import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/stat';
 
-export const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
+/** Grafana's own variable syntax, not a template literal: every panel queries the chosen data source. */
+export const DATASOURCE = { type: 'prometheus', uid: '$' + '{datasource}' };
 
 export interface Query {
   expr: string;
