@@ -31,6 +31,7 @@ test('imported k6 runs show per scenario, latest first, with the regression from
   const section = page.locator('section[data-scenario=console-reads]');
   await section.waitFor();
   const rows = section.locator('table[aria-label="console-reads runs"] tbody tr');
+  await rows.nth(1).waitFor();
   assert.equal(await rows.count(), 2);
   assert.equal(await rows.nth(0).getAttribute('data-run'), second, 'the latest run comes first');
   assert.equal(await rows.nth(1).getAttribute('data-run'), first);
