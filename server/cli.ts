@@ -118,7 +118,8 @@ program.command('slo').description('service level objectives')
   .option('--tests [file]', 'also write promtool unit tests (default: next to --out, ending .test.yaml)')
   .option('--runbook-base-url <url>', 'prefix of runbook links (default: PUBLIC_URL/api/v1, where Pilothouse serves runbooks/)')
   .option('--interval <duration>', 'evaluation interval of the rule groups, such as 30s')
-  .action(async (files: string[], o: { out?: string; tests?: string | boolean; runbookBaseUrl?: string; interval?: string }) => {
+  .option('--prometheus-rule [name]', 'print a prometheus-operator PrometheusRule object (default name: pilothouse-slos) instead of a rule file')
+  .action(async (files: string[], o: { out?: string; tests?: string | boolean; runbookBaseUrl?: string; interval?: string; prometheusRule?: string | boolean }) => {
     const { writeRules } = await import('../slo/rules/cli.ts');
     await writeRules(files, { ...o, runbookBaseUrl: o.runbookBaseUrl ?? `${config().publicUrl}/api/v1` }).catch((e: Error) => fail(e.message));
   });
