@@ -40,6 +40,34 @@ const same = (a: unknown, b: unknown) => isDeepStrictEqual(a, b);
 const core = (plural: string, singular: string, kind: string, namespaced: boolean, rest: Partial<ResourceType> = {}): ResourceType =>
   ({ group: '', version: 'v1', plural, singular, kind, namespaced, shortNames: [], subresources: [], generation: false, fields: [], nameKind: 'subdomain', ...rest });
 
+const ROLE_KINDS = ['Role', 'ClusterRole'];
+
+/** rbac.authorization.k8s.io/v1: rules (roles) or a roleRef and subjects (bindings). */
+const rbac = (plural: string, singular: string, kind: string, namespaced: boolean): ResourceType => ({
+  group: 'rbac.authorization.k8s.io', version: 'v1', plural, singular, kind, namespaced,
+  shortNames: [], subresources: [], generation: false, fields: [], nameKind: 'subdomain',
+  validate(o) {
+    const out: StatusCause[] = [];
+    if (kind.endsWith('Binding')) {
+      const ref = o.roleRef;
+      if (!ref?.name) out.push(required('roleRef.name'));
+      const allowed = namespaced ? ROLE_KINDS : ['ClusterRole'];
+      if (!allowed.includes(ref?.kind)) out.push(notSupported('roleRef.kind', ref?.kind, allowed));
+      (o.subjects ?? []).forEach((s: any, i: number) => {
+        if (!['User', 'Group', 'ServiceAccount'].includes(s?.kind)) out.push(notSupported(`subjects[${i}].kind`, s?.kind, ['ServiceAccount', 'User', 'Group']));
+        if (!s?.name) out.push(required(`subjects[${i}].name`));
+      });
+    } else {
+      (o.rules ?? []).forEach((r: any, i: number) => {
+        if (!Array.isArray(r?.verbs) || r.verbs.length === 0) out.push(required(`rules[${i}].verbs`));
+        if (!r?.nonResourceURLs && !Array.isArray(r?.apiGroups)) out.push(required(`rules[${i}].apiGroups`));
+      });
+    }
+    return out;
+  },
+  validateUpdate: kind.endsWith('Binding') ? (o, old) => (same(o.roleRef, old.roleRef) ? [] : [forbiddenField('roleRef', 'cannot change roleRef')]) : undefined,
+});
+
 export const RESOURCES: ResourceType[] = [
   core('namespaces', 'namespace', 'Namespace', false, {
     shortNames: ['ns'], subresources: ['status'], fields: ['status.phase'], nameKind: 'label',
@@ -242,6 +270,11 @@ export const RESOURCES: ResourceType[] = [
       return out;
     },
   },
+  core('serviceaccounts', 'serviceaccount', 'ServiceAccount', true, { shortNames: ['sa'] }),
+  rbac('roles', 'role', 'Role', true),
+  rbac('rolebindings', 'rolebinding', 'RoleBinding', true),
+  rbac('clusterroles', 'clusterrole', 'ClusterRole', false),
+  rbac('clusterrolebindings', 'clusterrolebinding', 'ClusterRoleBinding', false),
   {
     group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes', singular: '', kind: 'NodeMetrics', namespaced: false,
     shortNames: [], subresources: [], generation: false, fields: [], nameKind: 'subdomain', readOnly: true,

@@ -11,6 +11,7 @@ import { patchTypeOf, applyPatch } from './patch.ts';
 import { coreVersions, group, groupList, resourceList, VERSION_INFO } from './discovery.ts';
 import { FaultInjector, faultStatusBody, type FaultRule, type RequestFacts } from './faults.ts';
 import { invalidValue } from './validation.ts';
+import { Authenticator, authorize, forbidden, requestAttributes } from './rbac.ts';
 import type { KObject, StoredObject, WatchEvent } from './types.ts';
 
 // The simulated API server is not Pilothouse: when it runs inside Pilothouse's process (the
@@ -32,6 +33,12 @@ export interface ApiServerOptions {
   faults?: FaultInjector;
   metrics?: MetricsProvider;
   logger?: boolean;
+  /**
+   * 'rbac': authenticate bearer tokens (issued by `server.auth`) and authorize every API
+   * request against the Roles, ClusterRoles and bindings in the store, as kube-apiserver
+   * does; 'none' (default): any request is allowed, as before.
+   */
+  authorization?: 'rbac' | 'none';
 }
 
 interface Target {
@@ -100,6 +107,8 @@ const intParam = (v: string | undefined, name: string) => {
 export class SandboxApiServer {
   readonly store: ObjectStore;
   readonly faults: FaultInjector;
+  readonly auth = new Authenticator();
+  readonly rbac: boolean;
   metrics: MetricsProvider;
   readonly app: FastifyInstance;
   private readonly held = new Set<ServerResponse>();
@@ -108,6 +117,7 @@ export class SandboxApiServer {
   constructor(opts: ApiServerOptions = {}) {
     this.store = opts.store ?? new ObjectStore();
     this.faults = opts.faults ?? new FaultInjector();
+    this.rbac = opts.authorization === 'rbac';
     this.metrics = opts.metrics ?? { nodes: () => [], pods: () => [] };
     this.app = Fastify({ logger: opts.logger ?? false, bodyLimit: 3 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } });
     (this.app.server as unknown as Record<symbol, boolean>)[UNTRACED_SERVER] = true;
@@ -157,6 +167,11 @@ export class SandboxApiServer {
 
     const before = this.faults.take(facts, false);
     if (before && (await this.applyFault(before.action, facts, reply))) return reply;
+    if (this.rbac) {
+      // Authentication and authorization come before the resource is even looked up.
+      const attrs = requestAttributes(this.auth.authenticate(req.headers.authorization), method, url);
+      if (!authorize(this.store, attrs)) throw forbidden(attrs);
+    }
 
     const result = await this.handle(req, reply, parts, groupName, version, rest, target);
     if (reply.sent) return reply;

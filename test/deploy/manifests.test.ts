@@ -162,7 +162,7 @@ test('the ServiceMonitor and PrometheusRule are off unless an overlay switches t
   }
   const prod = render('overlays/production');
   const sm = findObject(prod, 'ServiceMonitor');
-  assert.ok(matches(sm.spec.selector.matchLabels, findObject(prod, 'Service').metadata.labels));
+  assert.ok(matches(sm.spec.selector.matchLabels, findObject(prod, 'Service').metadata.labels ?? {}));
   assert.equal(sm.spec.endpoints[0].port, findObject(prod, 'Service').spec.ports[0].name);
   assert.equal(sm.spec.endpoints[0].path, '/metrics');
   assert.ok(findObject(prod, 'PrometheusRule').spec.groups.length > 0);
