@@ -41,9 +41,9 @@ export async function startServer(config: Config, print: (line: string) => void 
     await db.close();
     throw err;
   }
-  const usageJobs = startUsageJobs(db.pool, { graceDays: config.USAGE_CLOSE_GRACE_DAYS }, app.log);
+  const usageJobs = startUsageJobs(db.pool, { graceDays: config.USAGE_CLOSE_GRACE_DAYS, intervalSeconds: config.PILOTHOUSE_JOB_INTERVAL_SECONDS }, app.log);
   const kube = kubeOptionsOf(app.cluster);
-  const fleetCostJob = kube ? startFleetCostJob(db.pool, kube, app.log) : undefined;
+  const fleetCostJob = kube ? startFleetCostJob(db.pool, kube, app.log, config.PILOTHOUSE_JOB_INTERVAL_SECONDS) : undefined;
   const controllers = config.PILOTHOUSE_CONTROLLERS === 'off' ? undefined : await startControllers({
     db: db.pool, registry: app.metrics, kube, dryRun: config.PILOTHOUSE_CONTROLLERS_DRY_RUN,
     lease: kube ? config.PILOTHOUSE_LEASE : 'postgres', leaseNamespace: config.PILOTHOUSE_LEASE_NAMESPACE,
@@ -54,7 +54,7 @@ export async function startServer(config: Config, print: (line: string) => void 
   const url = config.PUBLIC_URL ? config.publicUrl : config.publicUrl.replace(/:\d+$/, `:${port}`);
   if (url !== config.publicUrl) Object.assign(config, { publicUrl: url });
   // Every job starts here, once the server listens; app.inject tests evaluate SLOs on demand.
-  const sloJob = startSloJob(db.pool, new SloRegistry(db.pool), { prometheusUrl: config.PROMETHEUS_URL, runbookBaseUrl: `${url}/api/v1` }, app.log);
+  const sloJob = startSloJob(db.pool, new SloRegistry(db.pool), { prometheusUrl: config.PROMETHEUS_URL, runbookBaseUrl: `${url}/api/v1` }, app.log, config.PILOTHOUSE_JOB_INTERVAL_SECONDS);
   const lines = [
     '',
     `  Pilothouse is ready at ${url}  (${Math.round(performance.now() - started)} ms)`,
