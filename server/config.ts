@@ -41,6 +41,7 @@ export const ConfigSchema = Type.Object({
   PILOTHOUSE_CONTROLLERS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on', description: 'on or off: run the reconcile controllers (workspace lifecycle, idle reaper, quota enforcer) in this process' }),
   PILOTHOUSE_CONTROLLERS_DRY_RUN: Type.Boolean({ default: false, description: 'true or false: controllers record their decisions and apply nothing' }),
   PILOTHOUSE_JOB_INTERVAL_SECONDS: Type.Union([1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60].map((n) => Type.Literal(n)), { default: 60, description: 'seconds between runs of the minute jobs (usage rollups, SLO evaluation, fleet cost): 60, or a divisor of 60 for tests and demos' }),
+  PILOTHOUSE_LEASE_TTL_SECONDS: Type.Integer({ minimum: 2, maximum: 300, default: 15, description: 'seconds a controller lease lasts without renewal before another replica may take it, 2 to 300' }),
   PILOTHOUSE_LEASE_NAMESPACE: Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', default: 'default', description: 'the namespace of the controllers\' Kubernetes Lease (in a pod: its own namespace, from the downward API)' }),
   PILOTHOUSE_LEASE: Type.Union([Type.Literal('postgres'), Type.Literal('kubernetes')], { default: 'postgres', description: 'postgres or kubernetes: where the controllers\' leader lease lives (kubernetes needs a cluster)' }),
 });

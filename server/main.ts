@@ -46,7 +46,7 @@ export async function startServer(config: Config, print: (line: string) => void 
   const fleetCostJob = kube ? startFleetCostJob(db.pool, kube, app.log, config.PILOTHOUSE_JOB_INTERVAL_SECONDS) : undefined;
   const controllers = config.PILOTHOUSE_CONTROLLERS === 'off' ? undefined : await startControllers({
     db: db.pool, registry: app.metrics, kube, dryRun: config.PILOTHOUSE_CONTROLLERS_DRY_RUN,
-    lease: kube ? config.PILOTHOUSE_LEASE : 'postgres', leaseNamespace: config.PILOTHOUSE_LEASE_NAMESPACE,
+    lease: kube ? config.PILOTHOUSE_LEASE : 'postgres', leaseNamespace: config.PILOTHOUSE_LEASE_NAMESPACE, leaseTtlMs: config.PILOTHOUSE_LEASE_TTL_SECONDS * 1000,
     log: (msg, fields) => app.log.info({ ...fields, component: 'controllers' }, msg),
   });
   // With PORT=0 the real port is known only now.
