@@ -1,6 +1,6 @@
 // Configuration from environment variables, validated once at start: a wrong value stops
 // the process with a message naming the variable and what it accepts.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Type, type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 
@@ -12,6 +12,11 @@ export const ConfigSchema = Type.Object({
   PUBLIC_URL: Url('the URL users reach Pilothouse at, such as https://pilothouse.example.com (default: http://HOST:PORT)'),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'a postgres:// connection URL; unset, Pilothouse runs an embedded PostgreSQL' })),
   PILOTHOUSE_DATA_DIR: Type.String({ minLength: 1, default: '.pilothouse', description: 'a folder for the embedded PostgreSQL data and local state' }),
+  PILOTHOUSE_BACKUP_DIR: Type.Optional(Type.String({ minLength: 1, description: 'a folder (or mounted volume) for the embedded PostgreSQL\'s base backups and archived WAL (default: PILOTHOUSE_DATA_DIR/backups)' })),
+  PILOTHOUSE_WAL_ARCHIVE: Type.Boolean({ default: true, description: 'true or false: archive the embedded PostgreSQL\'s WAL continuously into PILOTHOUSE_BACKUP_DIR' }),
+  PILOTHOUSE_WAL_ARCHIVE_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 60, description: 'seconds after which a WAL segment with any change is archived even if not full (bounds the RPO), 1 to 3600' }),
+  PILOTHOUSE_BACKUP_SCHEDULE: Type.String({ default: '0 */6 * * *', pattern: '^(off|\\S+( \\S+){4,5})$', description: 'a cron expression (UTC) for base backups of the embedded PostgreSQL, or off' }),
+  PILOTHOUSE_BACKUP_KEEP: Type.Integer({ minimum: 1, maximum: 1000, default: 4, description: 'base backups kept (with the WAL they need), 1 to 1000' }),
   PROMETHEUS_URL: Url('the base URL of a Prometheus server, such as http://127.0.0.1:9090'),
   KUBECONFIG: Type.Optional(Type.String({ minLength: 1, description: 'the path of a kubeconfig file' })),
   // Set by Kubernetes in every pod: without KUBECONFIG, Pilothouse then manages its own cluster.
@@ -49,7 +54,7 @@ export const ConfigSchema = Type.Object({
   PILOTHOUSE_LEASE: Type.Union([Type.Literal('postgres'), Type.Literal('kubernetes')], { default: 'postgres', description: 'postgres or kubernetes: where the controllers\' leader lease lives (kubernetes needs a cluster)' }),
 });
 
-export type Config = Static<typeof ConfigSchema> & { dataDir: string; publicUrl: string };
+export type Config = Static<typeof ConfigSchema> & { dataDir: string; publicUrl: string; backupDir: string };
 
 export class ConfigError extends Error {}
 
@@ -76,5 +81,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(value.PILOTHOUSE_DATA_DIR);
   const shownHost = value.HOST === '0.0.0.0' || value.HOST === '::' ? 'localhost' : value.HOST;
   const publicUrl = (value.PUBLIC_URL ?? `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${value.PORT}`).replace(/\/+$/, '');
-  return { ...value, dataDir, publicUrl };
+  const backupDir = resolve(value.PILOTHOUSE_BACKUP_DIR ?? join(dataDir, 'backups'));
+  return { ...value, dataDir, publicUrl, backupDir };
 }

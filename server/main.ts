@@ -10,6 +10,7 @@ import { startFleetCostJob } from '../collectors/cost/fleet-jobs.ts';
 import { startSloJob } from '../slo/evaluate/job.ts';
 import { SloRegistry } from '../slo/registry.ts';
 import { demoWanted, startDemo } from './demo.ts';
+import { startBackupSchedule } from './backups.ts';
 
 export interface Running {
   url: string;
@@ -41,6 +42,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     await db.close();
     throw err;
   }
+  const backups = db.embedded ? startBackupSchedule(config, db.url, app.log) : undefined;
   const usageJobs = startUsageJobs(db.pool, { graceDays: config.USAGE_CLOSE_GRACE_DAYS, intervalSeconds: config.PILOTHOUSE_JOB_INTERVAL_SECONDS }, app.log);
   const kube = kubeOptionsOf(app.cluster);
   const fleetCostJob = kube ? startFleetCostJob(db.pool, kube, app.log, config.PILOTHOUSE_JOB_INTERVAL_SECONDS) : undefined;
@@ -59,6 +61,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     '',
     `  Pilothouse is ready at ${url}  (${Math.round(performance.now() - started)} ms)`,
     `  database: ${db.embedded ? `embedded PostgreSQL in ${config.dataDir}/pgdata` : 'DATABASE_URL'}`,
+    ...(db.embedded ? [`  backups: ${config.PILOTHOUSE_WAL_ARCHIVE ? `WAL archived every ${config.PILOTHOUSE_WAL_ARCHIVE_TIMEOUT_SECONDS} s at most` : 'WAL archiving off'}, base backups ${config.PILOTHOUSE_BACKUP_SCHEDULE === 'off' ? 'off' : `at "${config.PILOTHOUSE_BACKUP_SCHEDULE}"`}, in ${config.backupDir}`] : []),
     `  API docs: ${url}/api/docs`,
     `  controllers: ${controllers ? `${controllers.names.join(', ')} (${config.PILOTHOUSE_CONTROLLERS_DRY_RUN ? 'DRY RUN, ' : ''}${kube ? 'with' : 'without'} a cluster, lease in ${kube ? config.PILOTHOUSE_LEASE : 'postgres'})` : 'off'}`,
     demo ? `  fleet: SIMULATED demo fleet (sandbox Kubernetes API at ${demo.sandbox.url}); set KUBECONFIG or PILOTHOUSE_DEMO=off for a real cluster`
@@ -83,6 +86,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     stop: () => (stopping ??= (async () => {
       fleetCostJob?.stop();
       sloJob.stop();
+      backups?.stop();
       await controllers?.stop();
       await demo?.stop();
       usageJobs.stop();
