@@ -13,6 +13,7 @@ import { createReaperController, REAPER } from './reaper/reaper.ts';
 import { createQuotaController, QUOTA_ENFORCER } from './quota/enforcer.ts';
 import { AUTOSCALER, createAutoscalerController } from './autoscaler/autoscaler.ts';
 import type { HeadroomSettings } from './autoscaler/decide.ts';
+import type { SnapshotPolicy } from './workspaces/decide.ts';
 
 export const LEASE_NAME = 'pilothouse-controllers';
 export const DEFAULT_LEASE_TTL_MS = 15_000;
@@ -35,13 +36,15 @@ export interface ControllersOptions {
   rates?: Record<string, BucketConfig>;
   startTimeoutMs?: number;
   headroom?: Partial<HeadroomSettings>;
+  /** VolumeSnapshots of archived workspaces' volumes */
+  snapshots?: SnapshotPolicy;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   beforeApply?: (controller: string, index: number) => Promise<void> | void;
 }
 
-export function createControllers(o: Pick<ControllersOptions, 'registry' | 'schedules' | 'startTimeoutMs' | 'headroom'> = {}): Controller<any, any>[] {
+export function createControllers(o: Pick<ControllersOptions, 'registry' | 'schedules' | 'startTimeoutMs' | 'headroom' | 'snapshots'> = {}): Controller<any, any>[] {
   return [
-    createLifecycleController({ registry: o.registry, schedule: o.schedules?.[LIFECYCLE], startTimeoutMs: o.startTimeoutMs }),
+    createLifecycleController({ registry: o.registry, schedule: o.schedules?.[LIFECYCLE], startTimeoutMs: o.startTimeoutMs, snapshots: o.snapshots }),
     createReaperController({ schedule: o.schedules?.[REAPER] }),
     createQuotaController({ registry: o.registry, schedule: o.schedules?.[QUOTA_ENFORCER] }),
     createAutoscalerController({ schedule: o.schedules?.[AUTOSCALER], settings: o.headroom }),

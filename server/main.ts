@@ -49,6 +49,7 @@ export async function startServer(config: Config, print: (line: string) => void 
   const controllers = config.PILOTHOUSE_CONTROLLERS === 'off' ? undefined : await startControllers({
     db: db.pool, registry: app.metrics, kube, dryRun: config.PILOTHOUSE_CONTROLLERS_DRY_RUN,
     lease: kube ? config.PILOTHOUSE_LEASE : 'postgres', leaseNamespace: config.PILOTHOUSE_LEASE_NAMESPACE, leaseTtlMs: config.PILOTHOUSE_LEASE_TTL_SECONDS * 1000,
+    snapshots: config.WORKSPACE_SNAPSHOT_CLASS ? { className: config.WORKSPACE_SNAPSHOT_CLASS, retentionDays: config.WORKSPACE_SNAPSHOT_RETENTION_DAYS } : undefined,
     log: (msg, fields) => app.log.info({ ...fields, component: 'controllers' }, msg),
   });
   // With PORT=0 the real port is known only now.

@@ -276,6 +276,28 @@ export const RESOURCES: ResourceType[] = [
   rbac('clusterroles', 'clusterrole', 'ClusterRole', false),
   rbac('clusterrolebindings', 'clusterrolebinding', 'ClusterRoleBinding', false),
   {
+    group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots', singular: 'volumesnapshot', kind: 'VolumeSnapshot', namespaced: true,
+    shortNames: ['vs'], subresources: ['status'], generation: true, fields: [], nameKind: 'subdomain',
+    defaults(o) { o.spec ??= {}; },
+    validate(o) {
+      const src = o.spec?.source ?? {};
+      const out: StatusCause[] = [];
+      if (!src.persistentVolumeClaimName === !src.volumeSnapshotContentName) out.push(invalidValue('spec.source', src, 'exactly one of persistentVolumeClaimName and volumeSnapshotContentName should be set'));
+      return out;
+    },
+    validateUpdate: (o, old) => (same(o.spec?.source, old.spec?.source) ? [] : [immutable('spec.source')]),
+  },
+  {
+    group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshotclasses', singular: 'volumesnapshotclass', kind: 'VolumeSnapshotClass', namespaced: false,
+    shortNames: ['vsclass'], subresources: [], generation: false, fields: [], nameKind: 'subdomain',
+    validate(o) {
+      const out: StatusCause[] = [];
+      if (!o.driver) out.push(required('driver'));
+      if (!['Delete', 'Retain'].includes(o.deletionPolicy)) out.push(notSupported('deletionPolicy', o.deletionPolicy, ['Delete', 'Retain']));
+      return out;
+    },
+  },
+  {
     group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes', singular: '', kind: 'NodeMetrics', namespaced: false,
     shortNames: [], subresources: [], generation: false, fields: [], nameKind: 'subdomain', readOnly: true,
   },

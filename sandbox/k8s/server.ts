@@ -4,7 +4,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { ObjectStore, type DeleteOptions, type ListOptions, type ListResult } from './store.ts';
-import { RESOURCES, apiVersionOf, findResource, keyOf, type ResourceType } from './resources.ts';
+import { RESOURCES, apiVersionOf, findResource, keyOf, resourceByKey, type ResourceType } from './resources.ts';
 import { ApiError, badRequest, conflict, gone, invalid, methodNotAllowed, notFound, unknownResource } from './status.ts';
 import { parseFieldSelector, parseLabelSelector, fromLabelSelector, selectorToString, matchesLabels, matchesFields } from './selectors.ts';
 import { patchTypeOf, applyPatch } from './patch.ts';
@@ -12,6 +12,7 @@ import { coreVersions, group, groupList, resourceList, VERSION_INFO } from './di
 import { FaultInjector, faultStatusBody, type FaultRule, type RequestFacts } from './faults.ts';
 import { invalidValue } from './validation.ts';
 import { Authenticator, authorize, forbidden, requestAttributes } from './rbac.ts';
+import { Volumes } from './volumes.ts';
 import type { KObject, StoredObject, WatchEvent } from './types.ts';
 
 // The simulated API server is not Pilothouse: when it runs inside Pilothouse's process (the
@@ -108,6 +109,7 @@ export class SandboxApiServer {
   readonly store: ObjectStore;
   readonly faults: FaultInjector;
   readonly auth = new Authenticator();
+  readonly volumes: Volumes;
   readonly rbac: boolean;
   metrics: MetricsProvider;
   readonly app: FastifyInstance;
@@ -118,6 +120,7 @@ export class SandboxApiServer {
     this.store = opts.store ?? new ObjectStore();
     this.faults = opts.faults ?? new FaultInjector();
     this.rbac = opts.authorization === 'rbac';
+    this.volumes = new Volumes(this.store);
     this.metrics = opts.metrics ?? { nodes: () => [], pods: () => [] };
     this.app = Fastify({ logger: opts.logger ?? false, bodyLimit: 3 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } });
     (this.app.server as unknown as Record<symbol, boolean>)[UNTRACED_SERVER] = true;
@@ -140,6 +143,18 @@ export class SandboxApiServer {
       return reply.code(201).send({ id: state.id });
     });
     this.app.delete('/sandbox/v1/faults', UNTRACED, async () => { this.faults.clear(); return { cleared: true }; });
+    // The files on a claim (see volumes.ts): what a workspace's agent wrote there.
+    this.app.get<{ Params: { ns: string; name: string } }>('/sandbox/v1/volumes/:ns/:name', UNTRACED, async (req) => {
+      const files = this.volumes.read(req.params.ns, req.params.name);
+      if (!files) throw notFound(resourceByKey('persistentvolumeclaims'), req.params.name);
+      return { files };
+    });
+    this.app.put<{ Params: { ns: string; name: string } }>('/sandbox/v1/volumes/:ns/:name', UNTRACED, async (req) => {
+      const body = parseBody(req) as { files?: Record<string, string> } | undefined;
+      if (!body?.files || typeof body.files !== 'object') throw badRequest('send {"files": {"path": "content"}}');
+      if (!this.volumes.write(req.params.ns, req.params.name, body.files)) throw notFound(resourceByKey('persistentvolumeclaims'), req.params.name);
+      return { files: this.volumes.read(req.params.ns, req.params.name) };
+    });
     this.app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/*', ...UNTRACED, handler: (req, reply) => this.dispatch(req, reply) });
     this.app.addHook('onClose', async () => {
       for (const stop of this.watchers) stop();
