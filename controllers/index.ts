@@ -14,10 +14,11 @@ import { createQuotaController, QUOTA_ENFORCER } from './quota/enforcer.ts';
 import { AUTOSCALER, createAutoscalerController } from './autoscaler/autoscaler.ts';
 import type { HeadroomSettings } from './autoscaler/decide.ts';
 import type { SnapshotPolicy } from './workspaces/decide.ts';
+import { createSnapshotController, SNAPSHOTS } from './snapshots/snapshots.ts';
 
 export const LEASE_NAME = 'pilothouse-controllers';
 export const DEFAULT_LEASE_TTL_MS = 15_000;
-export const CONTROLLER_NAMES = [LIFECYCLE, REAPER, QUOTA_ENFORCER, AUTOSCALER] as const;
+export const CONTROLLER_NAMES = [LIFECYCLE, REAPER, QUOTA_ENFORCER, AUTOSCALER, SNAPSHOTS] as const;
 
 export interface ControllersOptions {
   db: Db;
@@ -48,6 +49,7 @@ export function createControllers(o: Pick<ControllersOptions, 'registry' | 'sche
     createReaperController({ schedule: o.schedules?.[REAPER] }),
     createQuotaController({ registry: o.registry, schedule: o.schedules?.[QUOTA_ENFORCER] }),
     createAutoscalerController({ schedule: o.schedules?.[AUTOSCALER], settings: o.headroom }),
+    createSnapshotController({ schedule: o.schedules?.[SNAPSHOTS], className: o.snapshots?.className }),
   ];
 }
 
