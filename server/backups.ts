@@ -51,13 +51,24 @@ export async function restoreEmbedded(config: Config, to: Date | undefined, log:
 export function startBackupSchedule(config: Config, url: string, log: { info(o: object, m: string): void; error(o: object, m: string): void }): { stop(): void } | undefined {
   if (config.DATABASE_URL || config.PILOTHOUSE_BACKUP_SCHEDULE === 'off') return undefined;
   if (!cron.validate(config.PILOTHOUSE_BACKUP_SCHEDULE)) throw new BackupConfigError(`PILOTHOUSE_BACKUP_SCHEDULE="${config.PILOTHOUSE_BACKUP_SCHEDULE}" is not a cron expression (or off)`);
-  const task = cron.schedule(config.PILOTHOUSE_BACKUP_SCHEDULE, async () => {
+  let running: Promise<void> | undefined;
+  const run = () => (running ??= (async () => {
     try {
       const info = await backupNow(config, url);
       log.info({ backup: info.id, bytes: info.bytes, pruned: info.pruned }, 'base backup done');
     } catch (err) {
       log.error({ err }, 'base backup failed');
+    } finally {
+      running = undefined;
     }
-  }, { name: 'base-backup', timezone: 'UTC', noOverlap: true });
-  return { stop: () => void task.stop() };
+  })());
+  const task = cron.schedule(config.PILOTHOUSE_BACKUP_SCHEDULE, run, { name: 'base-backup', timezone: 'UTC', noOverlap: true });
+  // Archived WAL restores nothing without a base backup before it, and a fresh cluster's
+  // first WAL segment is not switched by archive_timeout until one is taken (seen on
+  // PostgreSQL 18): so the first backup is taken right after start, not at the schedule.
+  const first = setTimeout(() => {
+    void listBackups(config.backupDir).then((b) => (b.length === 0 ? run() : undefined));
+  }, 2_000);
+  first.unref();
+  return { stop: () => { clearTimeout(first); void task.stop(); } };
 }
