@@ -1,7 +1,7 @@
 // The scheduled snapshot controller: running and paused workspaces of tenants with a
 // snapshot policy, their scheduled VolumeSnapshots (label pilothouse.io/snapshot=scheduled),
 // decideSnapshots, and fenced creates and deletes. Off without WORKSPACE_SNAPSHOT_CLASS.
-import { createObject, deleteObject, listObjects } from '../kube/objects.ts';
+import { createObject, deleteObject, listObjects } from '../../kube/objects.ts';
 import type { Controller } from '../runtime/types.ts';
 import { MANAGED_SELECTOR, WORKSPACE_LABEL, namespaceFor, objectName, workspaceLabels } from '../workspaces/manifests.ts';
 import { decideSnapshots, tenantSnapshotPolicy, type SnapshotAction, type SnapshotObservation } from './decide.ts';

@@ -7,7 +7,7 @@ import { chown, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile 
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
-import { copyDataFolder } from './copy.ts';
+import { copyDataFolder, type CopyStats } from './copy.ts';
 import { walDir } from './wal-archive.ts';
 
 export interface BackupInfo {
@@ -37,7 +37,7 @@ export async function takeBaseBackup(o: { url: string; dataDir: string; backupDi
   try {
     const label = `pilothouse ${id}`;
     const start = await client.query<{ lsn: string }>(`SELECT pg_backup_start($1, true)::text AS lsn`, [label]);
-    let stats;
+    let stats: CopyStats;
     try {
       stats = await copyDataFolder(o.dataDir, join(partial, 'data'));
     } catch (err) {

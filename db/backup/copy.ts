@@ -22,7 +22,7 @@ export async function copyDataFolder(from: string, to: string, opts: { top?: boo
     const st = await lstat(src);
     await mkdir(dst, { recursive: true, mode: st.mode & 0o7777 });
     if (asRoot) await chown(dst, st.uid, st.gid);
-    let entries;
+    let entries: import('node:fs').Dirent[];
     try {
       entries = await readdir(src, { withFileTypes: true });
     } catch (err) {

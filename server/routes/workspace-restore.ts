@@ -3,10 +3,10 @@
 // workspace routes: it is the one that reads the cluster before it answers.
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { Kube } from '../../controllers/kube/client.ts';
-import { readObject } from '../../controllers/kube/objects.ts';
+import { Kube } from '../../kube/client.ts';
+import { readObject } from '../../kube/objects.ts';
 import { archiveSnapshotName, namespaceFor } from '../../controllers/workspaces/manifests.ts';
-import { restoreArchived } from '../../controllers/workspaces/operations.ts';
+import { restoreArchived } from '../../admission/workspaces.ts';
 import { getWorkspace } from '../../tenancy/workspaces.ts';
 import { ConflictError, UnavailableError } from '../../tenancy/errors.ts';
 import { actorOf } from '../auth/principal.ts';

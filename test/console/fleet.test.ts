@@ -8,7 +8,6 @@ import { startTestCluster, waitFor } from '../controllers/cluster.ts';
 import { resourceByKey } from '../../sandbox/k8s/index.ts';
 import type { NodePoolSpec } from '../../sandbox/index.ts';
 import { loadCatalogFile } from '../../collectors/cost/catalog-store.ts';
-import { Kube } from '../../kube/client.ts';
 import { collectFleetCost } from '../../collectors/cost/fleet-collector.ts';
 
 const skip = skipWithout('chromium');

@@ -20,7 +20,8 @@ const API_GROUPS: Record<string, { api: string; group: string }> = {
   coordination: { api: 'CoordinationV1Api', group: 'coordination.k8s.io' },
   scheduling: { api: 'SchedulingV1Api', group: 'scheduling.k8s.io' },
 };
-const KNOWN_APIS = new Set([...Object.values(API_GROUPS).map((a) => a.api), 'CustomObjectsApi']);
+// VersionApi reads /version, which every user may (the system:public-info-viewer binding).
+const KNOWN_APIS = new Set([...Object.values(API_GROUPS).map((a) => a.api), 'CustomObjectsApi', 'VersionApi']);
 const VERBS: Record<string, string> = { read: 'get', get: 'get', list: 'list', create: 'create', replace: 'update', patch: 'patch', delete: 'delete', deleteCollection: 'deletecollection' };
 // Namespaced resources Pilothouse uses only in its own namespace: granted by the Role.
 const OWN_NAMESPACE = new Set(['coordination.k8s.io/leases']);

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { createTestDb } from '../helper.ts';
 import { startPilothouse, type RunningProcess } from '../process.ts';
 import { startTestCluster, waitFor } from '../controllers/cluster.ts';
@@ -14,7 +13,7 @@ import { createTenant } from '../../tenancy/tenants.ts';
 import { createToken } from '../../tenancy/tokens.ts';
 import { createBootstrapLink } from '../../server/auth/sessions.ts';
 import { LEASE_NAME } from '../../controllers/index.ts';
-import { listObjects } from '../../controllers/kube/objects.ts';
+import { listObjects } from '../../kube/objects.ts';
 import { MANAGED_SELECTOR } from '../../controllers/workspaces/manifests.ts';
 
 const JOB_SECONDS = 2;

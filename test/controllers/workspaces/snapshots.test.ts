@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bearer, buildTestApp } from '../../helper.ts';
 import { buildRuntime } from '../../../controllers/index.ts';
-import { readObject } from '../../../controllers/kube/objects.ts';
+import { readObject } from '../../../kube/objects.ts';
 import { applyObjects } from '../../../sandbox/index.ts';
 import { startTestCluster, waitFor } from '../cluster.ts';
 
