@@ -49,7 +49,7 @@ export function createControllers(o: Pick<ControllersOptions, 'registry' | 'sche
     createReaperController({ schedule: o.schedules?.[REAPER] }),
     createQuotaController({ registry: o.registry, schedule: o.schedules?.[QUOTA_ENFORCER] }),
     createAutoscalerController({ schedule: o.schedules?.[AUTOSCALER], settings: o.headroom }),
-    createSnapshotController({ schedule: o.schedules?.[SNAPSHOTS], className: o.snapshots?.className }),
+    createSnapshotController({ schedule: o.schedules?.[SNAPSHOTS], className: o.snapshots?.className, retentionDays: o.snapshots?.retentionDays }),
   ];
 }
 

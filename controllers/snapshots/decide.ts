@@ -32,7 +32,9 @@ export interface ScheduledSnapshot { name: string; createdAt: Date; ready: boole
 export interface SnapshotObservation {
   now: Date;
   className: string;
-  workspaces: Array<{ id: string; tenantId: string; policy: TenantSnapshotPolicy; hasVolume: boolean; snapshots: ScheduledSnapshot[] }>;
+  /** WORKSPACE_SNAPSHOT_RETENTION_DAYS: how long an archived workspace's snapshots stay */
+  retentionDays?: number;
+  workspaces: Array<{ id: string; tenantId: string; policy: TenantSnapshotPolicy; hasVolume: boolean; snapshots: ScheduledSnapshot[]; archivedAt?: Date | null }>;
 }
 
 export type SnapshotAction =
@@ -48,6 +50,14 @@ export function decideSnapshots(o: SnapshotObservation): Decision<SnapshotAction
     const target = { kind: 'Workspace', name: w.id, tenantId: w.tenantId };
     const sorted = [...w.snapshots].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
     const inputs = { policy: w.policy, snapshots: sorted.map((s) => ({ name: s.name, createdAt: s.createdAt.toISOString(), ready: s.ready })), now: o.now.toISOString() };
+    if (w.archivedAt) {
+      // Archived: no more snapshots; the scheduled ones go with the archive's retention.
+      const days = (o.now.getTime() - w.archivedAt.getTime()) / 86_400_000;
+      if (o.retentionDays !== undefined && days > o.retentionDays) {
+        for (const s of sorted) out.push({ target, inputs, action: { type: 'delete', tenantId: w.tenantId, workspaceId: w.id, name: s.name }, decision: `delete VolumeSnapshot ${s.name}`, reason: `the workspace was archived ${Math.floor(days)} days ago, past the snapshot retention of ${o.retentionDays} days` });
+      }
+      continue;
+    }
     const newest = sorted[0];
     const dueMs = w.policy.everyHours * 3_600_000;
     if (w.hasVolume && (!newest || o.now.getTime() - newest.createdAt.getTime() >= dueMs)) {

@@ -9,7 +9,7 @@ import { decideSnapshots, tenantSnapshotPolicy, type SnapshotAction, type Snapsh
 export const SNAPSHOTS = 'workspace-snapshots';
 export const SNAPSHOT_KIND_LABEL = 'pilothouse.io/snapshot';
 
-export function createSnapshotController(opts: { schedule?: string; className?: string } = {}): Controller<SnapshotObservation, SnapshotAction> {
+export function createSnapshotController(opts: { schedule?: string; className?: string; retentionDays?: number } = {}): Controller<SnapshotObservation, SnapshotAction> {
   return {
     name: SNAPSHOTS,
     description: 'Snapshots the volumes of running and paused workspaces on their tenant\'s schedule (workspaceSnapshotEveryHours) and keeps the newest workspaceSnapshotsKept; off without WORKSPACE_SNAPSHOT_CLASS',
@@ -19,9 +19,10 @@ export function createSnapshotController(opts: { schedule?: string; className?: 
     async observe(ctx) {
       if (!opts.className) return { now: ctx.now, className: '', workspaces: [] };
       const { rows } = await ctx.db.query(
-        `SELECT w.id, w.tenant_id, t.config FROM workspaces w JOIN tenants t ON t.id = w.tenant_id WHERE w.state IN ('running', 'paused')`,
+        `SELECT w.id, w.tenant_id, t.config, w.archived_at FROM workspaces w JOIN tenants t ON t.id = w.tenant_id
+          WHERE w.state IN ('running', 'paused') OR (w.state = 'archived' AND w.archived_at > now() - interval '400 days')`,
       );
-      const wanted = rows.map((r) => ({ id: r.id as string, tenantId: r.tenant_id as string, policy: tenantSnapshotPolicy(r.config) })).filter((w) => w.policy);
+      const wanted = rows.map((r) => ({ id: r.id as string, tenantId: r.tenant_id as string, policy: tenantSnapshotPolicy(r.config), archivedAt: r.archived_at as Date | null })).filter((w) => w.policy);
       if (wanted.length === 0) return { now: ctx.now, className: opts.className, workspaces: [] };
       const [snaps, claims] = await Promise.all([
         listObjects(ctx.kube!, 'VolumeSnapshot', `${MANAGED_SELECTOR},${SNAPSHOT_KIND_LABEL}=scheduled`),
@@ -31,8 +32,9 @@ export function createSnapshotController(opts: { schedule?: string; className?: 
       return {
         now: ctx.now,
         className: opts.className,
+        ...(opts.retentionDays !== undefined ? { retentionDays: opts.retentionDays } : {}),
         workspaces: wanted.map((w) => ({
-          id: w.id, tenantId: w.tenantId, policy: w.policy!, hasVolume: withVolume.has(w.id),
+          id: w.id, tenantId: w.tenantId, policy: w.policy!, hasVolume: withVolume.has(w.id), archivedAt: w.archivedAt,
           snapshots: snaps.filter((s) => s.metadata?.labels?.[WORKSPACE_LABEL] === w.id && !s.metadata?.deletionTimestamp)
             .map((s) => ({ name: s.metadata!.name!, createdAt: new Date(s.metadata!.creationTimestamp ?? 0), ready: s.status?.readyToUse === true })),
         })),

@@ -37,3 +37,10 @@ test('the newest ready snapshots are kept; failed ones do not push good ones out
 test('one name per minute, so a create retried within the minute is the same object', () => {
   assert.equal(scheduledSnapshotName('w', new Date('2026-12-03T12:00:01Z')), scheduledSnapshotName('w', new Date('2026-12-03T12:00:59Z')));
 });
+
+test('an archived workspace gets no new snapshots; its scheduled ones go once the archive is past the retention', () => {
+  const snaps = [{ name: 'a', createdAt: hoursAgo(30), ready: true }, { name: 'b', createdAt: hoursAgo(50), ready: true }];
+  const at = (days: number) => ({ ...ws(snaps, { hasVolume: false, archivedAt: new Date(now.getTime() - days * 86_400_000) }), retentionDays: 30 });
+  assert.deepEqual(decideSnapshots(at(29)), []);
+  assert.deepEqual(decideSnapshots(at(31)).map((d) => d.decision), ['delete VolumeSnapshot a', 'delete VolumeSnapshot b']);
+});
