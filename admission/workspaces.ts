@@ -54,3 +54,19 @@ export async function touchWorkspace(db: Db, tenantId: string, id: string): Prom
   if (rowCount === 0) throw new ConflictError(`workspace ${id} is archived; activity can no longer be recorded`);
   return ws;
 }
+
+/**
+ * Brings an archived workspace back from the VolumeSnapshot taken when it was archived
+ * (`snapshot`, checked ready by the caller): pending again, admitted like a new workspace,
+ * its volume created from the snapshot by the lifecycle controller.
+ */
+export function restoreArchived(db: Db, tenantId: string, id: string, actor: string, snapshot: string): Promise<Workspace> {
+  return withTransaction(db, async (client) => {
+    const locked = await lockTenant(client, tenantId);
+    const ws = await getWorkspace(client, tenantId, id);
+    if (ws.state !== 'archived') throw new ConflictError(`workspace ${id} is ${ws.state}, not archived: there is nothing to restore`);
+    await checkAdmission(client, locked, startRequest(ws.resourceFactor, true));
+    await client.query(`UPDATE workspaces SET restored_from = $3 WHERE tenant_id = $1 AND id = $2`, [tenantId, id, snapshot]);
+    return transitionWorkspace(client, tenantId, id, { to: 'pending', reason: `restored from VolumeSnapshot ${snapshot}`, actor, expectedVersion: ws.version });
+  });
+}

@@ -16,6 +16,7 @@ export async function applyTelemetryRetention(db: Db, days: number, now = new Da
   ];
   // An idempotency key only needs to outlive the sender's retries (minutes).
   await db.query(`DELETE FROM rum_batches WHERE received_at < $1::timestamptz - interval '1 day'`, [now]);
+  await db.query(`DELETE FROM span_keys WHERE received_at < $1::timestamptz - interval '1 day'`, [now]);
   const tomorrow = new Date(now.getTime() + 86_400_000);
   await ensurePartitions(db, 'spans', [dayOf(now), dayOf(tomorrow)]);
   await ensurePartitions(db, 'rum_events', [dayOf(now), dayOf(tomorrow)]);

@@ -13,10 +13,12 @@ import { createReaperController, REAPER } from './reaper/reaper.ts';
 import { createQuotaController, QUOTA_ENFORCER } from './quota/enforcer.ts';
 import { AUTOSCALER, createAutoscalerController } from './autoscaler/autoscaler.ts';
 import type { HeadroomSettings } from './autoscaler/decide.ts';
+import type { SnapshotPolicy } from './workspaces/decide.ts';
+import { createSnapshotController, SNAPSHOTS } from './snapshots/snapshots.ts';
 
 export const LEASE_NAME = 'pilothouse-controllers';
 export const DEFAULT_LEASE_TTL_MS = 15_000;
-export const CONTROLLER_NAMES = [LIFECYCLE, REAPER, QUOTA_ENFORCER, AUTOSCALER] as const;
+export const CONTROLLER_NAMES = [LIFECYCLE, REAPER, QUOTA_ENFORCER, AUTOSCALER, SNAPSHOTS] as const;
 
 export interface ControllersOptions {
   db: Db;
@@ -35,16 +37,19 @@ export interface ControllersOptions {
   rates?: Record<string, BucketConfig>;
   startTimeoutMs?: number;
   headroom?: Partial<HeadroomSettings>;
+  /** VolumeSnapshots of archived workspaces' volumes */
+  snapshots?: SnapshotPolicy;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   beforeApply?: (controller: string, index: number) => Promise<void> | void;
 }
 
-export function createControllers(o: Pick<ControllersOptions, 'registry' | 'schedules' | 'startTimeoutMs' | 'headroom'> = {}): Controller<any, any>[] {
+export function createControllers(o: Pick<ControllersOptions, 'registry' | 'schedules' | 'startTimeoutMs' | 'headroom' | 'snapshots'> = {}): Controller<any, any>[] {
   return [
-    createLifecycleController({ registry: o.registry, schedule: o.schedules?.[LIFECYCLE], startTimeoutMs: o.startTimeoutMs }),
+    createLifecycleController({ registry: o.registry, schedule: o.schedules?.[LIFECYCLE], startTimeoutMs: o.startTimeoutMs, snapshots: o.snapshots }),
     createReaperController({ schedule: o.schedules?.[REAPER] }),
     createQuotaController({ registry: o.registry, schedule: o.schedules?.[QUOTA_ENFORCER] }),
     createAutoscalerController({ schedule: o.schedules?.[AUTOSCALER], settings: o.headroom }),
+    createSnapshotController({ schedule: o.schedules?.[SNAPSHOTS], className: o.snapshots?.className, retentionDays: o.snapshots?.retentionDays }),
   ];
 }
 

@@ -21,6 +21,8 @@ export interface EmbeddedOptions {
   dataDir: string;
   /** where log lines of the postgres process go; silent by default */
   onLog?: (line: string) => void;
+  /** more `-c name=value` settings (WAL archiving, recovery) */
+  settings?: Record<string, string>;
 }
 
 const USER = 'postgres';
@@ -50,7 +52,7 @@ function alive(pid: number): boolean {
 }
 
 /** Port of a postmaster already serving `dataDir`, read from its postmaster.pid. */
-async function runningPort(dataDir: string): Promise<number | undefined> {
+export async function runningPort(dataDir: string): Promise<number | undefined> {
   const pidFile = join(dataDir, 'postmaster.pid');
   if (!(await exists(pidFile))) return undefined;
   const lines = (await readFile(pidFile, 'utf8')).split('\n');
@@ -59,7 +61,8 @@ async function runningPort(dataDir: string): Promise<number | undefined> {
   return Number.isInteger(pid) && alive(pid) && Number.isInteger(port) ? port : undefined;
 }
 
-function postgresIds(): { uid: number; gid: number } | undefined {
+/** The user and group the embedded server runs as when this process is root. */
+export function postgresIds(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const id = (flag: string) => Number(execFileSync('id', [flag, USER], { encoding: 'utf8' }).trim());
   try {
@@ -76,6 +79,7 @@ function postgresIds(): { uid: number; gid: number } | undefined {
  * another Pilothouse process already runs there, so the CLI works whether `npm start` runs.
  */
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedServer> {
+  const ids = postgresIds();
   const dataDir = resolve(opts.dataDir);
   const passwordFile = join(dirname(dataDir), `${basename(dataDir)}.password`);
   const url = (port: number, password: string) =>
@@ -87,7 +91,6 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     return { url: url(attached, password), owned: false, stop: async () => {} };
   }
 
-  const ids = postgresIds();
   await mkdir(dirname(dataDir), { recursive: true });
   const initialised = await exists(join(dataDir, 'PG_VERSION'));
   let password: string;
@@ -115,6 +118,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
       '-c', 'unix_socket_directories=',
       '-c', 'max_connections=200',
       '-c', 'fsync=on',
+      ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
     ],
     onLog: log,
     onError: (e: unknown) => log(String(e)),

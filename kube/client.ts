@@ -10,8 +10,10 @@ export interface KubeOptions {
   kubeconfig?: string;
   /** the service account of the pod this runs in */
   inCluster?: boolean;
-  /** a bare API server URL with no authentication (the sandbox) */
+  /** a bare API server URL (the sandbox), with no authentication unless `token` is given */
   server?: string;
+  /** a bearer token for `server` (a service account's token, as a pod would present) */
+  token?: string;
   /** per request, including reading the body */
   timeoutMs?: number;
   /** retries after the first attempt */
@@ -36,7 +38,7 @@ export function loadKubeConfig(o: KubeOptions): k8s.KubeConfig {
     kc.loadFromOptions({
       // The client refuses http:// without skipTLSVerify (and then opens a connection per request).
       clusters: [{ name: 'pilothouse', server: o.server.replace(/\/+$/, ''), skipTLSVerify: true }],
-      users: [{ name: 'pilothouse' }],
+      users: [{ name: 'pilothouse', ...(o.token ? { token: o.token } : {}) }],
       contexts: [{ name: 'pilothouse', cluster: 'pilothouse', user: 'pilothouse' }],
       currentContext: 'pilothouse',
     });

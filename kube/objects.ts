@@ -10,7 +10,7 @@ import { EPOCH_ANNOTATION, MANAGED_BY, MANAGER } from './labels.ts';
 export { MANAGED_BY, MANAGER, EPOCH_ANNOTATION };
 export const MAX_CONFLICT_RETRIES = 5;
 
-export type KindName = 'Namespace' | 'Deployment' | 'Service' | 'PersistentVolumeClaim' | 'PodDisruptionBudget' | 'ResourceQuota' | 'Pod' | 'PriorityClass';
+export type KindName = 'Namespace' | 'Deployment' | 'Service' | 'PersistentVolumeClaim' | 'PodDisruptionBudget' | 'ResourceQuota' | 'Pod' | 'PriorityClass' | 'VolumeSnapshot';
 
 export interface KObject {
   apiVersion?: string;
@@ -79,6 +79,14 @@ const KINDS: Record<KindName, KindOps> = {
     replace: (k, _ns, name, body) => k.scheduling.replacePriorityClass({ name, body: body as k8s.V1PriorityClass }),
     remove: (k, _ns, name, body) => k.scheduling.deletePriorityClass({ name, body }),
     list: (k, labelSelector) => k.scheduling.listPriorityClass({ labelSelector }),
+  },
+  // snapshot.storage.k8s.io/v1, a CRD of the external-snapshotter: the custom objects API.
+  VolumeSnapshot: {
+    read: (k, namespace, name) => k.custom.getNamespacedCustomObject({ group: 'snapshot.storage.k8s.io', version: 'v1', namespace, plural: 'volumesnapshots', name }) as Promise<KObject>,
+    create: (k, namespace, body) => k.custom.createNamespacedCustomObject({ group: 'snapshot.storage.k8s.io', version: 'v1', namespace, plural: 'volumesnapshots', body }) as Promise<KObject>,
+    replace: unsupported('changing a snapshot'),
+    remove: (k, namespace, name, body) => k.custom.deleteNamespacedCustomObject({ group: 'snapshot.storage.k8s.io', version: 'v1', namespace, plural: 'volumesnapshots', name, body }),
+    list: (k, labelSelector) => k.custom.listClusterCustomObject({ group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots', labelSelector }) as Promise<{ items: KObject[] }>,
   },
   Pod: {
     read: (k, namespace, name) => k.core.readNamespacedPod({ namespace, name }),

@@ -2,7 +2,7 @@
 import { startSandboxApi, type RunningApiServer } from './k8s/index.ts';
 import { Fleet, type FleetOptions } from './fleet/fleet.ts';
 
-export { startSandboxApi, sandboxKubeConfig, type RunningApiServer } from './k8s/index.ts';
+export { startSandboxApi, sandboxKubeConfig, applyObjects, type RunningApiServer } from './k8s/index.ts';
 export { Fleet, type FleetOptions } from './fleet/fleet.ts';
 export * from './fleet/catalogue.ts';
 
@@ -11,8 +11,8 @@ export interface RunningSandbox extends RunningApiServer {
 }
 
 /** The API server on a loopback port plus the fleet simulator driving it. */
-export async function startSandbox(opts: FleetOptions & { port?: number; host?: string } = {}): Promise<RunningSandbox> {
-  const api = await startSandboxApi({ port: opts.port, host: opts.host });
+export async function startSandbox(opts: FleetOptions & { port?: number; host?: string; authorization?: 'rbac' | 'none' } = {}): Promise<RunningSandbox> {
+  const api = await startSandboxApi({ port: opts.port, host: opts.host, authorization: opts.authorization });
   const fleet = new Fleet(api.server, opts);
   fleet.start();
   return {

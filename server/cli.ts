@@ -112,13 +112,45 @@ program.command('admin').description('platform administration')
     process.stdout.write(url + '\n');
   });
 
+const backup = program.command('backup').description('base backups of the embedded PostgreSQL (WAL is archived continuously)');
+backup.command('now', { isDefault: true }).description('take a base backup now and print it as JSON')
+  .action(async () => {
+    const cfg = config();
+    const { backupNow } = await import('./backups.ts');
+    if (cfg.DATABASE_URL) fail('DATABASE_URL is set: back up that database where it runs (for CloudNativePG, see deploy/README.md)');
+    const db = await openDatabase(cfg, (m) => process.stderr.write(m + '\n'));
+    try {
+      process.stdout.write(JSON.stringify(await backupNow(cfg, db.url)) + '\n');
+    } catch (e) {
+      fail((e as Error).message);
+    } finally {
+      await db.close();
+    }
+  });
+backup.command('list').description('list base backups and the archived WAL as JSON')
+  .action(async () => {
+    const { backupList } = await import('./backups.ts');
+    process.stdout.write(JSON.stringify(await backupList(config()), null, 2) + '\n');
+  });
+
+program.command('restore').description('restore the embedded PostgreSQL from the newest base backup and the archived WAL (Pilothouse must be stopped)')
+  .option('--to <time>', 'recover up to this time (ISO 8601, such as 2026-12-03T14:05:00Z) instead of to the end of the archive')
+  .action(async (o: { to?: string }) => {
+    const to = o.to === undefined ? undefined : new Date(o.to);
+    if (to && Number.isNaN(to.getTime())) fail(`--to "${o.to}" is not a time: give ISO 8601, such as 2026-12-03T14:05:00Z`);
+    const { restoreEmbedded } = await import('./backups.ts');
+    const r = await restoreEmbedded(config(), to, (m) => process.stderr.write(m + '\n')).catch((e: Error) => fail(e.message));
+    process.stdout.write(JSON.stringify(r) + '\n');
+  });
+
 program.command('slo').description('service level objectives')
   .command('rules [files...]').description('print Prometheus rules for OpenSLO specs (default: every spec in slo/specs/)')
   .option('--out <file>', 'write the rules to this file instead of standard output')
   .option('--tests [file]', 'also write promtool unit tests (default: next to --out, ending .test.yaml)')
   .option('--runbook-base-url <url>', 'prefix of runbook links (default: PUBLIC_URL/api/v1, where Pilothouse serves runbooks/)')
   .option('--interval <duration>', 'evaluation interval of the rule groups, such as 30s')
-  .action(async (files: string[], o: { out?: string; tests?: string | boolean; runbookBaseUrl?: string; interval?: string }) => {
+  .option('--prometheus-rule [name]', 'print a prometheus-operator PrometheusRule object (default name: pilothouse-slos) instead of a rule file')
+  .action(async (files: string[], o: { out?: string; tests?: string | boolean; runbookBaseUrl?: string; interval?: string; prometheusRule?: string | boolean }) => {
     const { writeRules } = await import('../slo/rules/cli.ts');
     await writeRules(files, { ...o, runbookBaseUrl: o.runbookBaseUrl ?? `${config().publicUrl}/api/v1` }).catch((e: Error) => fail(e.message));
   });

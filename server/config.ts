@@ -1,6 +1,6 @@
 // Configuration from environment variables, validated once at start: a wrong value stops
 // the process with a message naming the variable and what it accepts.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Type, type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 
@@ -12,6 +12,11 @@ export const ConfigSchema = Type.Object({
   PUBLIC_URL: Url('the URL users reach Pilothouse at, such as https://pilothouse.example.com (default: http://HOST:PORT)'),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'a postgres:// connection URL; unset, Pilothouse runs an embedded PostgreSQL' })),
   PILOTHOUSE_DATA_DIR: Type.String({ minLength: 1, default: '.pilothouse', description: 'a folder for the embedded PostgreSQL data and local state' }),
+  PILOTHOUSE_BACKUP_DIR: Type.Optional(Type.String({ minLength: 1, description: 'a folder (or mounted volume) for the embedded PostgreSQL\'s base backups and archived WAL (default: PILOTHOUSE_DATA_DIR/backups)' })),
+  PILOTHOUSE_WAL_ARCHIVE: Type.Boolean({ default: true, description: 'true or false: archive the embedded PostgreSQL\'s WAL continuously into PILOTHOUSE_BACKUP_DIR' }),
+  PILOTHOUSE_WAL_ARCHIVE_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 60, description: 'seconds after which a WAL segment with any change is archived even if not full (bounds the RPO), 1 to 3600' }),
+  PILOTHOUSE_BACKUP_SCHEDULE: Type.String({ default: '0 */6 * * *', pattern: '^(off|\\S+( \\S+){4,5})$', description: 'a cron expression (UTC) for base backups of the embedded PostgreSQL, or off' }),
+  PILOTHOUSE_BACKUP_KEEP: Type.Integer({ minimum: 1, maximum: 1000, default: 4, description: 'base backups kept (with the WAL they need), 1 to 1000' }),
   PROMETHEUS_URL: Url('the base URL of a Prometheus server, such as http://127.0.0.1:9090'),
   KUBECONFIG: Type.Optional(Type.String({ minLength: 1, description: 'the path of a kubeconfig file' })),
   // Set by Kubernetes in every pod: without KUBECONFIG, Pilothouse then manages its own cluster.
@@ -30,6 +35,9 @@ export const ConfigSchema = Type.Object({
   SESSION_TTL_HOURS: Type.Number({ exclusiveMinimum: 0, maximum: 720, default: 12, description: 'hours a console session lasts, up to 720' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'one of fatal, error, warn, info, debug, trace, silent' }),
   OTEL_EXPORTER_OTLP_ENDPOINT: Url('the OTLP/HTTP endpoint base URL; unset, Pilothouse sends its traces to itself'),
+  OTLP_FORWARD_ENDPOINT: Url('an OTLP/HTTP backend base URL (Tempo, Jaeger, an OpenTelemetry Collector) that receives every accepted trace export at /v1/traces'),
+  OTLP_FORWARD_HEADERS: Type.String({ default: '', pattern: '^([^=,]+=[^,]*)?(,[^=,]+=[^,]*)*$', description: 'comma-separated key=value headers sent with forwarded exports (the OTEL_EXPORTER_OTLP_HEADERS format)' }),
+  SPAN_STORAGE: Type.Union([Type.Literal('all'), Type.Literal('none')], { default: 'all', description: 'all or none: keep received spans in PostgreSQL, or only the request rollups the SLOs read (with OTLP_FORWARD_ENDPOINT keeping the spans)' }),
   TELEMETRY_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 400, default: 7, description: 'days of spans and browser events to keep, 1 to 400 (request rollups are kept)' }),
   PILOTHOUSE_SELF_TRACING: Type.Boolean({ default: true, description: 'true or false: trace Pilothouse itself with OpenTelemetry' }),
   PILOTHOUSE_TRACE_SAMPLE_RATIO: Type.Number({ minimum: 0, maximum: 1, default: 0.1, description: 'share of Pilothouse\'s own traces kept, 0 to 1 (traces with an error or a slow request are always kept)' }),
@@ -40,10 +48,15 @@ export const ConfigSchema = Type.Object({
   PILOTHOUSE_DEMO: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], { default: 'auto', description: 'auto, on or off: run the simulated demo fleet (auto: when no KUBECONFIG is set)' }),
   PILOTHOUSE_CONTROLLERS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on', description: 'on or off: run the reconcile controllers (workspace lifecycle, idle reaper, quota enforcer) in this process' }),
   PILOTHOUSE_CONTROLLERS_DRY_RUN: Type.Boolean({ default: false, description: 'true or false: controllers record their decisions and apply nothing' }),
+  PILOTHOUSE_JOB_INTERVAL_SECONDS: Type.Union([1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60].map((n) => Type.Literal(n)), { default: 60, description: 'seconds between runs of the minute jobs (usage rollups, SLO evaluation, fleet cost): 60, or a divisor of 60 for tests and demos' }),
+  WORKSPACE_SNAPSHOT_CLASS: Type.Optional(Type.String({ minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', description: 'a VolumeSnapshotClass: archiving a workspace snapshots its volume first, and POST …/workspaces/{id}/restore brings it back (unset: the volume is deleted with no copy)' })),
+  WORKSPACE_SNAPSHOT_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30, description: 'days an archived workspace\'s snapshot is kept, 1 to 3650' }),
+  PILOTHOUSE_LEASE_TTL_SECONDS: Type.Integer({ minimum: 2, maximum: 300, default: 15, description: 'seconds a controller lease lasts without renewal before another replica may take it, 2 to 300' }),
+  PILOTHOUSE_LEASE_NAMESPACE: Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', default: 'default', description: 'the namespace of the controllers\' Kubernetes Lease (in a pod: its own namespace, from the downward API)' }),
   PILOTHOUSE_LEASE: Type.Union([Type.Literal('postgres'), Type.Literal('kubernetes')], { default: 'postgres', description: 'postgres or kubernetes: where the controllers\' leader lease lives (kubernetes needs a cluster)' }),
 });
 
-export type Config = Static<typeof ConfigSchema> & { dataDir: string; publicUrl: string };
+export type Config = Static<typeof ConfigSchema> & { dataDir: string; publicUrl: string; backupDir: string };
 
 export class ConfigError extends Error {}
 
@@ -70,5 +83,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(value.PILOTHOUSE_DATA_DIR);
   const shownHost = value.HOST === '0.0.0.0' || value.HOST === '::' ? 'localhost' : value.HOST;
   const publicUrl = (value.PUBLIC_URL ?? `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${value.PORT}`).replace(/\/+$/, '');
-  return { ...value, dataDir, publicUrl };
+  const backupDir = resolve(value.PILOTHOUSE_BACKUP_DIR ?? join(dataDir, 'backups'));
+  return { ...value, dataDir, publicUrl, backupDir };
 }

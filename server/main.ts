@@ -10,6 +10,7 @@ import { startFleetCostJob } from '../collectors/cost/fleet-jobs.ts';
 import { startSloJob } from '../slo/evaluate/job.ts';
 import { SloRegistry } from '../slo/registry.ts';
 import { demoWanted, startDemo } from './demo.ts';
+import { startBackupSchedule } from './backups.ts';
 
 export interface Running {
   url: string;
@@ -41,12 +42,14 @@ export async function startServer(config: Config, print: (line: string) => void 
     await db.close();
     throw err;
   }
-  const usageJobs = startUsageJobs(db.pool, { graceDays: config.USAGE_CLOSE_GRACE_DAYS }, app.log);
+  const backups = db.embedded ? startBackupSchedule(config, db.url, app.log) : undefined;
+  const usageJobs = startUsageJobs(db.pool, { graceDays: config.USAGE_CLOSE_GRACE_DAYS, intervalSeconds: config.PILOTHOUSE_JOB_INTERVAL_SECONDS }, app.log);
   const kube = kubeOptionsOf(app.cluster);
-  const fleetCostJob = kube ? startFleetCostJob(db.pool, kube, app.log) : undefined;
+  const fleetCostJob = kube ? startFleetCostJob(db.pool, kube, app.log, config.PILOTHOUSE_JOB_INTERVAL_SECONDS) : undefined;
   const controllers = config.PILOTHOUSE_CONTROLLERS === 'off' ? undefined : await startControllers({
     db: db.pool, registry: app.metrics, kube, dryRun: config.PILOTHOUSE_CONTROLLERS_DRY_RUN,
-    lease: kube ? config.PILOTHOUSE_LEASE : 'postgres',
+    lease: kube ? config.PILOTHOUSE_LEASE : 'postgres', leaseNamespace: config.PILOTHOUSE_LEASE_NAMESPACE, leaseTtlMs: config.PILOTHOUSE_LEASE_TTL_SECONDS * 1000,
+    snapshots: config.WORKSPACE_SNAPSHOT_CLASS ? { className: config.WORKSPACE_SNAPSHOT_CLASS, retentionDays: config.WORKSPACE_SNAPSHOT_RETENTION_DAYS } : undefined,
     log: (msg, fields) => app.log.info({ ...fields, component: 'controllers' }, msg),
   });
   // With PORT=0 the real port is known only now.
@@ -54,11 +57,12 @@ export async function startServer(config: Config, print: (line: string) => void 
   const url = config.PUBLIC_URL ? config.publicUrl : config.publicUrl.replace(/:\d+$/, `:${port}`);
   if (url !== config.publicUrl) Object.assign(config, { publicUrl: url });
   // Every job starts here, once the server listens; app.inject tests evaluate SLOs on demand.
-  const sloJob = startSloJob(db.pool, new SloRegistry(db.pool), { prometheusUrl: config.PROMETHEUS_URL, runbookBaseUrl: `${url}/api/v1` }, app.log);
+  const sloJob = startSloJob(db.pool, new SloRegistry(db.pool), { prometheusUrl: config.PROMETHEUS_URL, runbookBaseUrl: `${url}/api/v1` }, app.log, config.PILOTHOUSE_JOB_INTERVAL_SECONDS);
   const lines = [
     '',
     `  Pilothouse is ready at ${url}  (${Math.round(performance.now() - started)} ms)`,
     `  database: ${db.embedded ? `embedded PostgreSQL in ${config.dataDir}/pgdata` : 'DATABASE_URL'}`,
+    ...(db.embedded ? [`  backups: ${config.PILOTHOUSE_WAL_ARCHIVE ? `WAL archived every ${config.PILOTHOUSE_WAL_ARCHIVE_TIMEOUT_SECONDS} s at most` : 'WAL archiving off'}, base backups ${config.PILOTHOUSE_BACKUP_SCHEDULE === 'off' ? 'off' : `at "${config.PILOTHOUSE_BACKUP_SCHEDULE}"`}, in ${config.backupDir}`] : []),
     `  API docs: ${url}/api/docs`,
     `  controllers: ${controllers ? `${controllers.names.join(', ')} (${config.PILOTHOUSE_CONTROLLERS_DRY_RUN ? 'DRY RUN, ' : ''}${kube ? 'with' : 'without'} a cluster, lease in ${kube ? config.PILOTHOUSE_LEASE : 'postgres'})` : 'off'}`,
     demo ? `  fleet: SIMULATED demo fleet (sandbox Kubernetes API at ${demo.sandbox.url}); set KUBECONFIG or PILOTHOUSE_DEMO=off for a real cluster`
@@ -83,6 +87,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     stop: () => (stopping ??= (async () => {
       fleetCostJob?.stop();
       sloJob.stop();
+      backups?.stop();
       await controllers?.stop();
       await demo?.stop();
       usageJobs.stop();

@@ -1,4 +1,5 @@
-// The workspace state machine: pending → starting → running ⇄ paused → archived, plus error.
+// The workspace state machine: pending → starting → running ⇄ paused → archived, plus error;
+// archived → pending only when restored from its volume snapshot.
 
 export const WORKSPACE_STATES = ['pending', 'starting', 'running', 'paused', 'archived', 'error'] as const;
 export type WorkspaceState = (typeof WORKSPACE_STATES)[number];
@@ -9,7 +10,7 @@ const NEXT: Record<WorkspaceState, readonly WorkspaceState[]> = {
   running: ['paused', 'archived', 'error'],
   paused: ['starting', 'archived', 'error'],
   error: ['starting', 'paused', 'archived'],
-  archived: [],
+  archived: ['pending'],
 };
 
 export function canTransition(from: WorkspaceState, to: WorkspaceState): boolean {

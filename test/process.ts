@@ -11,6 +11,9 @@ export interface RunningProcess {
   output(): string;
   /** sends `signal` and resolves with the exit code */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  pid: number;
+  /** true once the process has exited */
+  exited(): boolean;
 }
 
 export async function startPilothouse(env: NodeJS.ProcessEnv, readyWithinMs = 30_000): Promise<RunningProcess> {
@@ -38,7 +41,7 @@ export async function startPilothouse(env: NodeJS.ProcessEnv, readyWithinMs = 30
       };
       check();
     });
-    return { base, output: () => out, stop };
+    return { base, output: () => out, stop, pid: child.pid!, exited: () => child.exitCode !== null || child.signalCode !== null };
   } catch (err) {
     await stop('SIGKILL');
     throw err;

@@ -6,6 +6,7 @@ export const TOOLS = {
   chromium: { path: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', install: 'apt-get install -y chromium' },
   prometheus: { path: process.env.PROMETHEUS_PATH ?? '/usr/bin/prometheus', install: 'apt-get install -y prometheus' },
   promtool: { path: process.env.PROMTOOL_PATH ?? '/usr/bin/promtool', install: 'apt-get install -y prometheus' },
+  kubectl: { path: process.env.KUBECTL_PATH ?? '/usr/bin/kubectl', install: 'apt-get install -y kubectl (from the Kubernetes apt repository; kustomize is built in)' },
 } as const;
 export type Tool = keyof typeof TOOLS;
 

@@ -3,12 +3,14 @@
 import type { Db } from '../../db/pool.ts';
 import { retentionStart } from '../partitions.ts';
 import { convertRequest, rejectionMessage } from './spans.ts';
-import { storeSpans } from './store.ts';
+import { storeRollupsOnly, storeSpans } from './store.ts';
 
 export interface IngestOptions {
   /** the tenant the spans belong to; null for the platform's own */
   tenantId: string | null;
   retentionDays: number;
+  /** 'none': keep only the request rollups (SPAN_STORAGE) */
+  storage?: 'all' | 'none';
   now?: Date;
 }
 
@@ -29,6 +31,6 @@ export async function ingestTraces(db: Db, request: object, o: IngestOptions): P
     oldestStartNs: BigInt(retentionStart(now, o.retentionDays).getTime()) * 1_000_000n,
     newestStartNs: BigInt(now.getTime()) * 1_000_000n + HOUR_NS,
   });
-  const { stored, duplicates } = await storeSpans(db, converted.rows);
+  const { stored, duplicates } = await (o.storage === 'none' ? storeRollupsOnly : storeSpans)(db, converted.rows);
   return { stored, duplicates, rejected: converted.rejected, message: rejectionMessage(converted) };
 }

@@ -41,6 +41,33 @@ export async function insertSpansRaw(db: Db, rows: SpanRow[]): Promise<void> {
   await db.query(`INSERT INTO spans (${COLUMNS}) SELECT * FROM ${UNNEST}`, columnArrays(rows));
 }
 
+/**
+ * SPAN_STORAGE=none: only the request rollups. Server spans with a route are counted once,
+ * by key (span_keys, kept a day), so a retried export changes nothing; other spans are
+ * accepted and not kept (an OTLP backend behind OTLP_FORWARD_ENDPOINT keeps them).
+ */
+export async function storeRollupsOnly(db: Db, rows: SpanRow[]): Promise<StoreResult> {
+  const requests = rows.filter((r) => r.kind === KIND_SERVER && r.route !== null)
+    .sort((a, b) => (a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0));
+  if (requests.length === 0) return { stored: rows.length, duplicates: 0 };
+  return withTransaction(db, async (client) => {
+    const { rows: fresh } = await client.query<{ trace_id: string; span_id: string }>(
+      `INSERT INTO span_keys (tenant_id, trace_id, span_id, start_time)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[])
+       ON CONFLICT (trace_id, span_id, tenant_id, start_time) DO NOTHING RETURNING trace_id, span_id`,
+      [requests.map((r) => r.tenantId), requests.map((r) => r.traceId), requests.map((r) => r.spanId), requests.map((r) => r.startTime)],
+    );
+    const isNew = new Set(fresh.map((k) => `${k.trace_id}/${k.span_id}`));
+    const counted: RequestSpan[] = requests.filter((r) => isNew.delete(`${r.traceId}/${r.spanId}`))
+      .map((r) => ({ tenantId: r.tenantId, service: r.service, route: r.route!, startUnixNano: r.startUnixNano, durationNs: r.durationNs, isError: r.isError }));
+    const rollups = rollUp(counted).sort((a, b) =>
+      (a.tenantId ?? '').localeCompare(b.tenantId ?? '') || a.service.localeCompare(b.service) || a.route.localeCompare(b.route) || a.minute.localeCompare(b.minute));
+    await addRollups(client, rollups);
+    const duplicates = requests.length - counted.length;
+    return { stored: rows.length - duplicates, duplicates };
+  });
+}
+
 export async function storeSpans(db: Db, rows: SpanRow[]): Promise<StoreResult> {
   if (rows.length === 0) return { stored: 0, duplicates: 0 };
   await ensurePartitions(db, 'spans', rows.map((r) => dayOf(r.startTime)));

@@ -5,7 +5,7 @@
 // nothing is decided for a workspace whose objects already match its state.
 import type { WorkspaceState } from '../../tenancy/workspace-states.ts';
 import type { Decision } from '../runtime/types.ts';
-import { type WorkspaceKind, type WorkspaceSpec, WORKSPACE_KINDS, namespaceFor, objectName } from './manifests.ts';
+import { type WorkspaceKind, type WorkspaceSpec, WORKSPACE_KINDS, archiveSnapshotName, namespaceFor, objectName } from './manifests.ts';
 
 export const DEFAULT_START_TIMEOUT_MS = 300_000;
 
@@ -30,6 +30,16 @@ export interface ObservedWorkspace {
   replicas?: number;
   readyReplicas?: number;
   pods: ObservedPod[];
+  /** when it was archived (its snapshot must be newer) */
+  archivedAt?: Date | null;
+  /** its archive VolumeSnapshot, if there is one */
+  snapshot?: { name: string; ready: boolean; error?: string; createdAt: Date };
+}
+
+/** VolumeSnapshots of archived workspaces' volumes (WORKSPACE_SNAPSHOT_CLASS). */
+export interface SnapshotPolicy {
+  className: string;
+  retentionDays: number;
 }
 
 export interface LifecycleObservation {
@@ -38,13 +48,16 @@ export interface LifecycleObservation {
   namespaces: ReadonlySet<string>;
   workspaces: ObservedWorkspace[];
   startTimeoutMs: number;
+  /** unset: archiving deletes the volume with no copy kept */
+  snapshots?: SnapshotPolicy;
 }
 
 export type LifecycleAction =
   | { type: 'create-namespace'; tenantId: string }
   | { type: 'create'; kind: WorkspaceKind; spec: WorkspaceSpec; replicas: 0 | 1 }
   | { type: 'scale'; namespace: string; name: string; replicas: 0 | 1 }
-  | { type: 'delete'; kind: WorkspaceKind; namespace: string; name: string }
+  | { type: 'delete'; kind: WorkspaceKind | 'VolumeSnapshot'; namespace: string; name: string }
+  | { type: 'snapshot'; tenantId: string; workspaceId: string; className: string }
   | { type: 'transition'; tenantId: string; workspaceId: string; from: WorkspaceState; to: WorkspaceState; reason: string; expectedVersion: number };
 
 /** States whose sandbox should be running (one replica). */
@@ -53,6 +66,43 @@ const WANTS_POD: ReadonlySet<WorkspaceState> = new Set(['pending', 'starting', '
 const DELETE_ORDER: readonly WorkspaceKind[] = ['Deployment', 'PodDisruptionBudget', 'Service', 'PersistentVolumeClaim'];
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
+
+type Push = (action: LifecycleAction, decision: string, reason: string) => void;
+
+/**
+ * An archived workspace's objects go; with a snapshot policy its volume goes only once a
+ * snapshot of it taken after the archive is ready, and that snapshot is kept for the
+ * retention time.
+ */
+function decideArchived(w: ObservedWorkspace, o: LifecycleObservation, ns: string, name: string, push: Push): void {
+  const policy = o.snapshots;
+  const snap = w.snapshot;
+  const stale = snap && w.archivedAt && snap.createdAt < w.archivedAt;
+  let keepVolume = false;
+  if (policy && w.objects.PersistentVolumeClaim) {
+    if (stale) {
+      push({ type: 'delete', kind: 'VolumeSnapshot', namespace: ns, name: snap.name }, `delete VolumeSnapshot ${ns}/${snap.name}`, 'it predates this archive: a fresh snapshot of the volume replaces it');
+      keepVolume = true;
+    } else if (!snap) {
+      push({ type: 'snapshot', tenantId: w.spec.tenantId, workspaceId: w.spec.id, className: policy.className }, `create VolumeSnapshot ${ns}/${archiveSnapshotName(w.spec.id)}`, 'the workspace is archived: its volume is snapshotted before it is deleted');
+      keepVolume = true;
+    } else if (!snap.ready) {
+      keepVolume = true; // waits for the snapshot (an error shows in its status and the audit inputs)
+    }
+  }
+  for (const kind of DELETE_ORDER) {
+    if (!w.objects[kind] || (kind === 'PersistentVolumeClaim' && keepVolume)) continue;
+    push({ type: 'delete', kind, namespace: ns, name }, `delete ${kind} ${ns}/${name}`,
+      kind === 'PersistentVolumeClaim' && policy ? `the workspace is archived and its volume snapshot ${snap?.name} is ready` : 'the workspace is archived: its objects and volume go');
+  }
+  if (policy && snap && !stale && !w.objects.PersistentVolumeClaim) {
+    // Retention counts from the archive (the snapshot follows it within seconds).
+    const ageDays = (o.now.getTime() - (w.archivedAt ?? snap.createdAt).getTime()) / 86_400_000;
+    if (ageDays > policy.retentionDays) {
+      push({ type: 'delete', kind: 'VolumeSnapshot', namespace: ns, name: snap.name }, `delete VolumeSnapshot ${ns}/${snap.name}`, `archived ${Math.floor(ageDays)} days ago, past the snapshot retention of ${policy.retentionDays} days`);
+    }
+  }
+}
 
 export function decideLifecycle(o: LifecycleObservation): Decision<LifecycleAction>[] {
   const out: Decision<LifecycleAction>[] = [];
@@ -63,15 +113,14 @@ export function decideLifecycle(o: LifecycleObservation): Decision<LifecycleActi
     const name = objectName(w.spec.id);
     const inputs = {
       state: w.state, version: w.version, objects: Object.keys(w.objects).sort(),
+      ...(w.snapshot ? { snapshot: { name: w.snapshot.name, ready: w.snapshot.ready, error: w.snapshot.error ?? null, createdAt: w.snapshot.createdAt.toISOString() } } : {}),
       replicas: w.replicas ?? null, readyReplicas: w.readyReplicas ?? null,
       pods: w.pods.map((p) => ({ phase: p.phase, ready: p.ready, problem: p.problem ?? null })),
     };
     const push = (action: LifecycleAction, decision: string, reason: string) => out.push({ target, action, decision, reason, inputs });
 
     if (w.state === 'archived') {
-      for (const kind of DELETE_ORDER) {
-        if (w.objects[kind]) push({ type: 'delete', kind, namespace: ns, name }, `delete ${kind} ${ns}/${name}`, 'the workspace is archived: its objects and volume go');
-      }
+      decideArchived(w, o, ns, name, push);
       continue;
     }
 

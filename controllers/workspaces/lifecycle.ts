@@ -8,10 +8,10 @@ import type { WorkspaceState } from '../../tenancy/workspace-states.ts';
 import type { Kube } from '../../kube/client.ts';
 import { createObject, deleteObject, listObjects, updateObject, type KObject, type KindName } from '../../kube/objects.ts';
 import type { ApplyContext, Controller, ObserveContext } from '../runtime/types.ts';
-import { DEFAULT_START_TIMEOUT_MS, decideLifecycle, type LifecycleAction, type LifecycleObservation, type ObservedPod, type ObservedWorkspace } from './decide.ts';
+import { DEFAULT_START_TIMEOUT_MS, decideLifecycle, type LifecycleAction, type LifecycleObservation, type ObservedPod, type ObservedWorkspace, type SnapshotPolicy } from './decide.ts';
 import {
   MANAGED_SELECTOR, TENANT_LABEL, WORKSPACE_KINDS, WORKSPACE_LABEL, type WorkspaceKind, type WorkspaceSpec,
-  manifestFor, namespaceManifest,
+  archiveSnapshotManifest, archiveSnapshotName, manifestFor, namespaceManifest,
 } from './manifests.ts';
 
 export const LIFECYCLE = 'workspace-lifecycle';
@@ -19,6 +19,8 @@ export const ACTOR = `controller:${LIFECYCLE}`;
 
 export interface LifecycleOptions {
   schedule?: string;
+  /** snapshot archived workspaces' volumes (WORKSPACE_SNAPSHOT_CLASS) */
+  snapshots?: SnapshotPolicy;
   startTimeoutMs?: number;
   registry?: Registry;
 }
@@ -31,13 +33,22 @@ function podView(p: KObject): ObservedPod {
   return { name: p.metadata?.name ?? '', phase: p.status?.phase ?? 'Unknown', ready, ...(problem ? { problem } : {}) };
 }
 
-async function observe(ctx: ObserveContext, startTimeoutMs: number): Promise<LifecycleObservation> {
+async function observe(ctx: ObserveContext, startTimeoutMs: number, snapshots?: SnapshotPolicy): Promise<LifecycleObservation> {
   const kube = ctx.kube!;
-  const [namespaces, pods, ...byKind] = await Promise.all([
+  const [namespaces, pods, snaps, ...byKind] = await Promise.all([
     listObjects(kube, 'Namespace', ''),
     listObjects(kube, 'Pod', MANAGED_SELECTOR),
+    // Only with a policy: a cluster without the snapshot CRDs answers 404 to the list.
+    snapshots ? listObjects(kube, 'VolumeSnapshot', MANAGED_SELECTOR) : Promise.resolve([]),
     ...WORKSPACE_KINDS.map((k) => listObjects(kube, k, MANAGED_SELECTOR)),
   ]);
+  const snapshotOf = new Map<string, NonNullable<ObservedWorkspace['snapshot']>>();
+  for (const v of snaps) {
+    const id = v.metadata?.labels?.[WORKSPACE_LABEL];
+    if (!id || v.metadata?.name !== archiveSnapshotName(id) || v.metadata?.deletionTimestamp) continue;
+    const error = (v.status as { error?: { message?: string } } | undefined)?.error?.message;
+    snapshotOf.set(id, { name: v.metadata.name, ready: v.status?.readyToUse === true, ...(error ? { error } : {}), createdAt: new Date(v.metadata.creationTimestamp ?? 0) });
+  }
   const found = new Map<string, { tenantId: string; kinds: Partial<Record<WorkspaceKind, true>>; deployment?: KObject }>();
   WORKSPACE_KINDS.forEach((kind, i) => {
     for (const o of byKind[i]!) {
@@ -57,15 +68,17 @@ async function observe(ctx: ObserveContext, startTimeoutMs: number): Promise<Lif
     podsBy.set(id, [...(podsBy.get(id) ?? []), podView(p)]);
   }
   const { rows } = await ctx.db.query(
-    `SELECT id, tenant_id, state, version, resource_factor, node_pool, region, repository, starting_at
+    `SELECT id, tenant_id, state, version, resource_factor, node_pool, region, repository, starting_at, archived_at, restored_from
        FROM workspaces WHERE state <> 'archived' OR id = ANY($1::uuid[])`,
-    [[...found.keys()].filter((id) => /^[0-9a-f-]{36}$/.test(id))],
+    [[...found.keys(), ...snapshotOf.keys()].filter((id) => /^[0-9a-f-]{36}$/.test(id))],
   );
   const workspaces: ObservedWorkspace[] = rows.map((r) => {
     const f = found.get(r.id);
     return {
-      spec: { id: r.id, tenantId: r.tenant_id, resourceFactor: r.resource_factor, nodePool: r.node_pool, region: r.region, repository: r.repository },
+      spec: { id: r.id, tenantId: r.tenant_id, resourceFactor: r.resource_factor, nodePool: r.node_pool, region: r.region, repository: r.repository, restoreFrom: r.restored_from },
       state: r.state as WorkspaceState,
+      archivedAt: r.archived_at,
+      ...(snapshotOf.has(r.id) ? { snapshot: snapshotOf.get(r.id) } : {}),
       version: r.version,
       startingAt: r.starting_at,
       objects: f?.kinds ?? {},
@@ -89,6 +102,7 @@ async function observe(ctx: ObserveContext, startTimeoutMs: number): Promise<Lif
     namespaces: new Set(namespaces.map((n) => n.metadata?.name ?? '')),
     workspaces,
     startTimeoutMs,
+    ...(snapshots ? { snapshots } : {}),
   };
 }
 
@@ -107,6 +121,8 @@ async function apply(a: LifecycleAction, ctx: ApplyContext, startup: Histogram<'
       });
     case 'delete':
       return deleteObject(kube, a.kind, a.namespace, a.name, ctx.epoch);
+    case 'snapshot':
+      return createObject(kube, 'VolumeSnapshot', archiveSnapshotManifest({ id: a.workspaceId, tenantId: a.tenantId }, a.className), ctx.epoch);
     case 'transition': {
       const ws = await ctx.fenced((client) => transitionWorkspace(client, a.tenantId, a.workspaceId, {
         to: a.to, reason: a.reason, actor: ACTOR, expectedVersion: a.expectedVersion,
@@ -138,7 +154,7 @@ export function createLifecycleController(opts: LifecycleOptions = {}): Controll
     needsKube: true,
     // A new workspace takes five actions (four objects and a transition): room for a burst of twenty.
     rate: { perMinute: 600, burst: 100 },
-    observe: (ctx) => observe(ctx, startTimeoutMs),
+    observe: (ctx) => observe(ctx, startTimeoutMs, opts.snapshots),
     decide: decideLifecycle,
     apply: (a, ctx) => apply(a, ctx, startup),
   };

@@ -26,6 +26,8 @@ export interface WorkspaceSpec {
   nodePool: 'on-demand' | 'spot';
   region: string;
   repository: string | null;
+  /** the VolumeSnapshot its volume is restored from, when brought back from the archive */
+  restoreFrom?: string | null;
 }
 
 export const namespaceFor = (tenantId: string) => `tenant-${tenantId}`;
@@ -64,7 +66,21 @@ export function pvcManifest(ws: WorkspaceSpec): KObject {
   return {
     apiVersion: 'v1', kind: 'PersistentVolumeClaim',
     metadata: { name: objectName(ws.id), namespace: namespaceFor(ws.tenantId), labels: workspaceLabels(ws) },
-    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: formatBytes(size.volumeBytes) } } },
+    spec: {
+      accessModes: ['ReadWriteOnce'], resources: { requests: { storage: formatBytes(size.volumeBytes) } },
+      ...(ws.restoreFrom ? { dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: ws.restoreFrom } } : {}),
+    },
+  };
+}
+
+/** The snapshot of a workspace's volume taken when it is archived. */
+export const archiveSnapshotName = (workspaceId: string) => `${objectName(workspaceId)}-archive`;
+
+export function archiveSnapshotManifest(ws: Pick<WorkspaceSpec, 'id' | 'tenantId'>, className: string): KObject {
+  return {
+    apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshot',
+    metadata: { name: archiveSnapshotName(ws.id), namespace: namespaceFor(ws.tenantId), labels: workspaceLabels(ws) },
+    spec: { volumeSnapshotClassName: className, source: { persistentVolumeClaimName: objectName(ws.id) } },
   };
 }
 

@@ -2,7 +2,7 @@
 // purpose. See sandbox/README.md.
 import { KubeConfig } from '@kubernetes/client-node';
 import { SandboxApiServer, type ApiServerOptions } from './server.ts';
-import { resourceByKey } from './resources.ts';
+import { RESOURCES, resourceByKey } from './resources.ts';
 import { SYSTEM_PRIORITY_CLASSES } from './priority.ts';
 
 const NAMESPACES = resourceByKey('namespaces');
@@ -13,6 +13,7 @@ export { ObjectStore, k8sTime } from './store.ts';
 export { FaultInjector, injectFault, clearFaults, type FaultRule, type FaultAction, type FaultMatch, type FaultState } from './faults.ts';
 export { RESOURCES, keyOf, resourceByKey, type ResourceType } from './resources.ts';
 export { ApiError } from './status.ts';
+export { Authenticator, type UserInfo } from './rbac.ts';
 export type { KObject, StoredObject, WatchEvent } from './types.ts';
 
 export interface RunningApiServer {
@@ -35,6 +36,26 @@ export function sandboxKubeConfig(url: string): KubeConfig {
   });
   return kc;
 }
+
+/**
+ * Creates or replaces each object in the store, found by its apiVersion and kind, as
+ * `kubectl apply` of rendered manifests would (without field ownership). Namespaced objects
+ * without a namespace go to `default`; missing namespaces are created.
+ */
+export function applyObjects(server: SandboxApiServer, objects: KObjectInput[]): void {
+  for (const o of objects) {
+    const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') as [string, string] : ['', o.apiVersion];
+    const rt = RESOURCES.find((r) => r.group === group && r.version === version && r.kind === o.kind && !r.readOnly);
+    if (!rt) throw new Error(`the sandbox does not serve ${o.apiVersion} ${o.kind}`);
+    const ns = rt.namespaced ? o.metadata.namespace ?? 'default' : undefined;
+    if (ns && !server.store.tryGet(NAMESPACES, undefined, ns)) server.store.create(NAMESPACES, undefined, { metadata: { name: ns } });
+    const existing = server.store.tryGet(rt, ns, o.metadata.name);
+    if (existing) server.store.update(rt, ns, o.metadata.name, { ...o, metadata: { ...o.metadata, resourceVersion: existing.metadata.resourceVersion } });
+    else server.store.create(rt, ns, o);
+  }
+}
+
+type KObjectInput = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
 
 /**
  * Starts the API server on a loopback port with what a fresh cluster has: the `default`,

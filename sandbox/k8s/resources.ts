@@ -40,6 +40,34 @@ const same = (a: unknown, b: unknown) => isDeepStrictEqual(a, b);
 const core = (plural: string, singular: string, kind: string, namespaced: boolean, rest: Partial<ResourceType> = {}): ResourceType =>
   ({ group: '', version: 'v1', plural, singular, kind, namespaced, shortNames: [], subresources: [], generation: false, fields: [], nameKind: 'subdomain', ...rest });
 
+const ROLE_KINDS = ['Role', 'ClusterRole'];
+
+/** rbac.authorization.k8s.io/v1: rules (roles) or a roleRef and subjects (bindings). */
+const rbac = (plural: string, singular: string, kind: string, namespaced: boolean): ResourceType => ({
+  group: 'rbac.authorization.k8s.io', version: 'v1', plural, singular, kind, namespaced,
+  shortNames: [], subresources: [], generation: false, fields: [], nameKind: 'subdomain',
+  validate(o) {
+    const out: StatusCause[] = [];
+    if (kind.endsWith('Binding')) {
+      const ref = o.roleRef;
+      if (!ref?.name) out.push(required('roleRef.name'));
+      const allowed = namespaced ? ROLE_KINDS : ['ClusterRole'];
+      if (!allowed.includes(ref?.kind)) out.push(notSupported('roleRef.kind', ref?.kind, allowed));
+      (o.subjects ?? []).forEach((s: any, i: number) => {
+        if (!['User', 'Group', 'ServiceAccount'].includes(s?.kind)) out.push(notSupported(`subjects[${i}].kind`, s?.kind, ['ServiceAccount', 'User', 'Group']));
+        if (!s?.name) out.push(required(`subjects[${i}].name`));
+      });
+    } else {
+      (o.rules ?? []).forEach((r: any, i: number) => {
+        if (!Array.isArray(r?.verbs) || r.verbs.length === 0) out.push(required(`rules[${i}].verbs`));
+        if (!r?.nonResourceURLs && !Array.isArray(r?.apiGroups)) out.push(required(`rules[${i}].apiGroups`));
+      });
+    }
+    return out;
+  },
+  validateUpdate: kind.endsWith('Binding') ? (o, old) => (same(o.roleRef, old.roleRef) ? [] : [forbiddenField('roleRef', 'cannot change roleRef')]) : undefined,
+});
+
 export const RESOURCES: ResourceType[] = [
   core('namespaces', 'namespace', 'Namespace', false, {
     shortNames: ['ns'], subresources: ['status'], fields: ['status.phase'], nameKind: 'label',
@@ -239,6 +267,33 @@ export const RESOURCES: ResourceType[] = [
       if (d !== undefined && (!Number.isInteger(d) || d <= 0)) out.push(invalidValue('spec.leaseDurationSeconds', d, 'must be greater than 0'));
       const t = o.spec?.leaseTransitions;
       if (t !== undefined && (!Number.isInteger(t) || t < 0)) out.push(invalidValue('spec.leaseTransitions', t, 'must be greater than or equal to 0'));
+      return out;
+    },
+  },
+  core('serviceaccounts', 'serviceaccount', 'ServiceAccount', true, { shortNames: ['sa'] }),
+  rbac('roles', 'role', 'Role', true),
+  rbac('rolebindings', 'rolebinding', 'RoleBinding', true),
+  rbac('clusterroles', 'clusterrole', 'ClusterRole', false),
+  rbac('clusterrolebindings', 'clusterrolebinding', 'ClusterRoleBinding', false),
+  {
+    group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots', singular: 'volumesnapshot', kind: 'VolumeSnapshot', namespaced: true,
+    shortNames: ['vs'], subresources: ['status'], generation: true, fields: [], nameKind: 'subdomain',
+    defaults(o) { o.spec ??= {}; },
+    validate(o) {
+      const src = o.spec?.source ?? {};
+      const out: StatusCause[] = [];
+      if (!src.persistentVolumeClaimName === !src.volumeSnapshotContentName) out.push(invalidValue('spec.source', src, 'exactly one of persistentVolumeClaimName and volumeSnapshotContentName should be set'));
+      return out;
+    },
+    validateUpdate: (o, old) => (same(o.spec?.source, old.spec?.source) ? [] : [immutable('spec.source')]),
+  },
+  {
+    group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshotclasses', singular: 'volumesnapshotclass', kind: 'VolumeSnapshotClass', namespaced: false,
+    shortNames: ['vsclass'], subresources: [], generation: false, fields: [], nameKind: 'subdomain',
+    validate(o) {
+      const out: StatusCause[] = [];
+      if (!o.driver) out.push(required('driver'));
+      if (!['Delete', 'Retain'].includes(o.deletionPolicy)) out.push(notSupported('deletionPolicy', o.deletionPolicy, ['Delete', 'Retain']));
       return out;
     },
   },

@@ -4,13 +4,15 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { ObjectStore, type DeleteOptions, type ListOptions, type ListResult } from './store.ts';
-import { RESOURCES, apiVersionOf, findResource, keyOf, type ResourceType } from './resources.ts';
+import { RESOURCES, apiVersionOf, findResource, keyOf, resourceByKey, type ResourceType } from './resources.ts';
 import { ApiError, badRequest, conflict, gone, invalid, methodNotAllowed, notFound, unknownResource } from './status.ts';
 import { parseFieldSelector, parseLabelSelector, fromLabelSelector, selectorToString, matchesLabels, matchesFields } from './selectors.ts';
 import { patchTypeOf, applyPatch } from './patch.ts';
 import { coreVersions, group, groupList, resourceList, VERSION_INFO } from './discovery.ts';
 import { FaultInjector, faultStatusBody, type FaultRule, type RequestFacts } from './faults.ts';
 import { invalidValue } from './validation.ts';
+import { Authenticator, authorize, forbidden, requestAttributes } from './rbac.ts';
+import { Volumes } from './volumes.ts';
 import type { KObject, StoredObject, WatchEvent } from './types.ts';
 
 // The simulated API server is not Pilothouse: when it runs inside Pilothouse's process (the
@@ -32,6 +34,12 @@ export interface ApiServerOptions {
   faults?: FaultInjector;
   metrics?: MetricsProvider;
   logger?: boolean;
+  /**
+   * 'rbac': authenticate bearer tokens (issued by `server.auth`) and authorize every API
+   * request against the Roles, ClusterRoles and bindings in the store, as kube-apiserver
+   * does; 'none' (default): any request is allowed, as before.
+   */
+  authorization?: 'rbac' | 'none';
 }
 
 interface Target {
@@ -100,6 +108,9 @@ const intParam = (v: string | undefined, name: string) => {
 export class SandboxApiServer {
   readonly store: ObjectStore;
   readonly faults: FaultInjector;
+  readonly auth = new Authenticator();
+  readonly volumes: Volumes;
+  readonly rbac: boolean;
   metrics: MetricsProvider;
   readonly app: FastifyInstance;
   private readonly held = new Set<ServerResponse>();
@@ -108,6 +119,8 @@ export class SandboxApiServer {
   constructor(opts: ApiServerOptions = {}) {
     this.store = opts.store ?? new ObjectStore();
     this.faults = opts.faults ?? new FaultInjector();
+    this.rbac = opts.authorization === 'rbac';
+    this.volumes = new Volumes(this.store);
     this.metrics = opts.metrics ?? { nodes: () => [], pods: () => [] };
     this.app = Fastify({ logger: opts.logger ?? false, bodyLimit: 3 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } });
     (this.app.server as unknown as Record<symbol, boolean>)[UNTRACED_SERVER] = true;
@@ -130,6 +143,18 @@ export class SandboxApiServer {
       return reply.code(201).send({ id: state.id });
     });
     this.app.delete('/sandbox/v1/faults', UNTRACED, async () => { this.faults.clear(); return { cleared: true }; });
+    // The files on a claim (see volumes.ts): what a workspace's agent wrote there.
+    this.app.get<{ Params: { ns: string; name: string } }>('/sandbox/v1/volumes/:ns/:name', UNTRACED, async (req) => {
+      const files = this.volumes.read(req.params.ns, req.params.name);
+      if (!files) throw notFound(resourceByKey('persistentvolumeclaims'), req.params.name);
+      return { files };
+    });
+    this.app.put<{ Params: { ns: string; name: string } }>('/sandbox/v1/volumes/:ns/:name', UNTRACED, async (req) => {
+      const body = parseBody(req) as { files?: Record<string, string> } | undefined;
+      if (!body?.files || typeof body.files !== 'object') throw badRequest('send {"files": {"path": "content"}}');
+      if (!this.volumes.write(req.params.ns, req.params.name, body.files)) throw notFound(resourceByKey('persistentvolumeclaims'), req.params.name);
+      return { files: this.volumes.read(req.params.ns, req.params.name) };
+    });
     this.app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/*', ...UNTRACED, handler: (req, reply) => this.dispatch(req, reply) });
     this.app.addHook('onClose', async () => {
       for (const stop of this.watchers) stop();
@@ -157,6 +182,11 @@ export class SandboxApiServer {
 
     const before = this.faults.take(facts, false);
     if (before && (await this.applyFault(before.action, facts, reply))) return reply;
+    if (this.rbac) {
+      // Authentication and authorization come before the resource is even looked up.
+      const attrs = requestAttributes(this.auth.authenticate(req.headers.authorization), method, url);
+      if (!authorize(this.store, attrs)) throw forbidden(attrs);
+    }
 
     const result = await this.handle(req, reply, parts, groupName, version, rest, target);
     if (reply.sent) return reply;

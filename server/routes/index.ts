@@ -6,6 +6,7 @@ import tenants from './tenants.ts';
 import members from './members.ts';
 import tokens from './tokens.ts';
 import workspaces from './workspaces.ts';
+import workspaceRestore from './workspace-restore.ts';
 import usageEvents from './usage-events.ts';
 import usage from './usage.ts';
 import pricing from './pricing.ts';
@@ -21,4 +22,4 @@ import fleetCosts from './fleet-costs.ts';
 import fleet from './fleet.ts';
 import loadtests from './loadtests.ts';
 
-export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, usageEvents, usage, pricing, otlp, faro, frontend, traces, controllers, quota, fleetMode, slo, fleetCosts, fleet, loadtests];
+export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, workspaceRestore, usageEvents, usage, pricing, otlp, faro, frontend, traces, controllers, quota, fleetMode, slo, fleetCosts, fleet, loadtests];

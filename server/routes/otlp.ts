@@ -12,6 +12,7 @@ import { ingestTraces } from '../../collectors/otlp/ingest.ts';
 import { encodeStatus, encodeTraceResponse } from '../../collectors/otlp/proto.ts';
 import { applyTelemetryRetention } from '../../collectors/retention.ts';
 import { errors } from '../schemas.ts';
+import { createForwarder, ForwardError, parseHeaders } from '../../collectors/otlp/forward.ts';
 
 /** Largest body on the wire, and once inflated. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -55,6 +56,9 @@ export default async function otlp(app: FastifyInstance) {
   });
   app.addHook('onClose', async () => clearInterval(retention));
 
+  const forwarder = app.config.OTLP_FORWARD_ENDPOINT
+    ? createForwarder(app.config.OTLP_FORWARD_ENDPOINT, parseHeaders(app.config.OTLP_FORWARD_HEADERS)) : undefined;
+
   // This plugin's own parsers: the raw bytes, decoded only after inflating.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(CONTENT_TYPES, { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
@@ -69,7 +73,12 @@ export default async function otlp(app: FastifyInstance) {
     let message = err.message;
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = `the body is too large: at most ${MAX_BODY_BYTES} bytes per request; send smaller batches`;
     if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_BODY') status = 400;
-    if (status >= 500) {
+    if (err instanceof ForwardError) {
+      req.log.warn({ err }, 'span batch stored but not forwarded; the sender will retry');
+      status = 503;
+      message = `${err.message}: retry later`;
+      reply.header('retry-after', '5');
+    } else if (status >= 500) {
       if (transient(err)) {
         req.log.warn({ err }, 'span batch not stored; the sender will retry');
         status = 503;
@@ -99,7 +108,11 @@ export default async function otlp(app: FastifyInstance) {
     if (!encoding || !Buffer.isBuffer(req.body)) throw new BodyError(400, 'the body is empty: send an ExportTraceServiceRequest');
     const body = inflate(req.body, req.headers['content-encoding'], MAX_INFLATED_BYTES);
     const request = decodeBody(body, encoding);
-    const result = await ingestTraces(app.db, request, { tenantId: req.tenantId, retentionDays: app.config.TELEMETRY_RETENTION_DAYS });
+    const result = await ingestTraces(app.db, request, { tenantId: req.tenantId, retentionDays: app.config.TELEMETRY_RETENTION_DAYS, storage: app.config.SPAN_STORAGE });
+    // After the commit: a failed forward is retried by the sender, and its repeat absorbed.
+    if (forwarder && result.stored + result.duplicates > 0) {
+      await forwarder.forward(req.body, { contentType: String(req.headers['content-type']), contentEncoding: req.headers['content-encoding'], tenantId: req.tenantId });
+    }
     spans.inc({ outcome: 'stored' }, result.stored);
     spans.inc({ outcome: 'duplicate' }, result.duplicates);
     spans.inc({ outcome: 'rejected' }, result.rejected);

@@ -2,6 +2,7 @@
 // own source: Prometheus when PROMETHEUS_URL is set, PostgreSQL always.
 import cron from 'node-cron';
 import type { Db } from '../../db/pool.ts';
+import { everySeconds, runOncePerPeriod } from '../../db/scheduled.ts';
 import type { SloRegistry } from '../registry.ts';
 import { runbookUrl } from '../rules/generate.ts';
 import { PostgresSource } from '../sources/postgres.ts';
@@ -61,10 +62,12 @@ export async function evaluateAll(db: Db, registry: SloRegistry, opts: Evaluator
   return out;
 }
 
-export function startSloJob(db: Db, registry: SloRegistry, opts: EvaluatorOptions, log: Log): { stop(): void } {
-  const task = cron.schedule('* * * * *', async () => {
+/** Every minute (or `intervalSeconds`), once across all replicas (db/scheduled.ts). */
+export function startSloJob(db: Db, registry: SloRegistry, opts: EvaluatorOptions, log: Log, intervalSeconds = 60): { stop(): void } {
+  const task = cron.schedule(everySeconds(intervalSeconds), async () => {
     try {
-      const results = await evaluateAll(db, registry, opts);
+      const outcome = await runOncePerPeriod(db, 'slo-evaluation', intervalSeconds * 1000, () => evaluateAll(db, registry, opts));
+      const results = outcome.ran ? outcome.result : [];
       for (const r of results) {
         if (r.change) log.warn({ slo: r.slo, from: r.change.from, to: r.change.to }, 'SLO alert state changed');
       }

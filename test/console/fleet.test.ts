@@ -8,7 +8,6 @@ import { startTestCluster, waitFor } from '../controllers/cluster.ts';
 import { resourceByKey } from '../../sandbox/k8s/index.ts';
 import type { NodePoolSpec } from '../../sandbox/index.ts';
 import { loadCatalogFile } from '../../collectors/cost/catalog-store.ts';
-import { Kube } from '../../kube/client.ts';
 import { collectFleetCost } from '../../collectors/cost/fleet-collector.ts';
 
 const skip = skipWithout('chromium');
@@ -32,7 +31,7 @@ test('a platform admin sees each region\'s node pools and the fleet cost with it
   });
   await waitFor('the workspace pod running', async () => store.get(resourceByKey('pods'), ns, 'ws-1').status?.phase === 'Running');
   // One collected minute, as the per-minute job would store it.
-  await collectFleetCost(t.db, new Kube({ server: cluster.api.url }));
+  await collectFleetCost(t.db, cluster.kube());
 
   const { page, errors } = await signedInAdmin(t);
   await navigate(page, 'Fleet');

@@ -1,10 +1,15 @@
 // Test fixtures for controllers: the sandbox cluster (its API server, and the simulated
 // control plane and nodes that turn Deployments into pods that become ready, on test
 // timings) reached through the real client, behind a proxy that records every request.
+// The cluster enforces RBAC with the ServiceAccount, Roles and bindings of deploy/: every
+// client that does not say otherwise (cluster.kube(), and any request through the proxy
+// without a token of its own) acts as Pilothouse's ServiceAccount, so a verb missing from
+// deploy/base/rbac.yaml fails the test that needs it with a 403.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after } from 'node:test';
-import { startSandbox, TEST_TIMINGS, type FleetOptions, type RunningSandbox } from '../../sandbox/index.ts';
+import { applyObjects, startSandbox, TEST_TIMINGS, type FleetOptions, type RunningSandbox } from '../../sandbox/index.ts';
+import { pilothouseServiceAccount, rbacObjects } from '../deploy/manifests.ts';
 import { Kube, type KubeOptions } from '../../kube/client.ts';
 import { eventually } from '../eventually.ts';
 
@@ -25,14 +30,24 @@ export interface TestCluster {
   /** the proxy's URL: point clients here so their requests are recorded */
   url: string;
   requests: SeenRequest[];
+  /** a client acting as Pilothouse's ServiceAccount (under deploy/'s RBAC) unless `token` says otherwise */
   kube(opts?: Omit<KubeOptions, 'server'>): Kube;
+  /** a cluster-admin client, for set-up and checks that are not what is under test */
+  admin(opts?: Omit<KubeOptions, 'server' | 'token'>): Kube;
+  /** Pilothouse's own namespace (where its Lease lives), from deploy/ */
+  namespace: string;
+  /** the bearer tokens: Pilothouse's ServiceAccount and a cluster admin */
+  tokens: { pilothouse: string; admin: string };
   /** writes (POST, PUT, PATCH, DELETE) whose path contains `fragment` */
   writes(fragment: string): SeenRequest[];
 }
 
 /** The sandbox on test timings; `fleet` changes its pools or some timings. */
 export async function startTestCluster(fleet: FleetOptions = {}): Promise<TestCluster> {
-  const api = await startSandbox({ seed: 7, ...fleet, timings: { ...TEST_TIMINGS, ...fleet.timings } });
+  const api = await startSandbox({ seed: 7, ...fleet, timings: { ...TEST_TIMINGS, ...fleet.timings }, authorization: 'rbac' });
+  applyObjects(api.server, rbacObjects());
+  const sa = pilothouseServiceAccount();
+  const tokens = { pilothouse: api.server.auth.serviceAccountToken(sa.namespace, sa.name), admin: api.server.auth.adminToken() };
   const upstream = new URL(api.url);
   const lastSeen = new Map<string, string>();
   const writeCounts = new Map<string, number>();
@@ -46,7 +61,8 @@ export async function startTestCluster(fleet: FleetOptions = {}): Promise<TestCl
   const proxy = http.createServer((req, res) => {
     const seen: SeenRequest = { method: req.method ?? 'GET', path: req.url ?? '/', status: 0 };
     requests.push(seen);
-    const up = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+    const headers = { ...req.headers, authorization: req.headers.authorization ?? `Bearer ${tokens.pilothouse}` };
+    const up = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (r) => {
       seen.status = r.statusCode ?? 0;
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
@@ -64,10 +80,12 @@ export async function startTestCluster(fleet: FleetOptions = {}): Promise<TestCl
     api.server.app.server.closeAllConnections();
     await closing;
   });
+  const client = (opts: Omit<KubeOptions, 'server'>) => new Kube({ timeoutMs: 2_000, minBackoffMs: 20, maxBackoffMs: 200, ...opts, server: url });
   return {
-    api, url, requests,
+    api, url, requests, tokens, namespace: sa.namespace,
     specWrites: (resource, namespace, name) => writeCounts.get(`${resource}|${namespace}|${name}`) ?? 0,
-    kube: (opts = {}) => new Kube({ timeoutMs: 2_000, minBackoffMs: 20, maxBackoffMs: 200, ...opts, server: url }),
+    kube: (opts = {}) => client({ token: tokens.pilothouse, ...opts }),
+    admin: (opts = {}) => client({ ...opts, token: tokens.admin }),
     writes: (fragment) => requests.filter((r) => r.method !== 'GET' && r.path.includes(fragment)),
   };
 }

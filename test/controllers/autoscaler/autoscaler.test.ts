@@ -74,14 +74,14 @@ test('placeholders are sized by recent starts and cut to each tenant\'s remainin
   // 5 sandboxes + 3 placeholders of 3 GiB on 31 GiB: two more sandboxes fit, the third
   // only by preempting a placeholder (no new node can arrive within the test).
   await waitFor('placeholders running', async () => (await placeholders()).filter(isRunning).length === 3);
-  const nodesBefore = (await kube.core.listNode()).items.length;
+  const nodesBefore = (await cluster.admin().core.listNode()).items.length;
   const more = await Promise.all(['b3', 'b4', 'b5'].map((n) => start(b.tenant.id, b.token, n)));
   await Promise.all(more.map(running));
-  const { items: events } = await kube.core.listEventForAllNamespaces({ fieldSelector: 'reason=Preempted' });
+  const { items: events } = await cluster.admin().core.listEventForAllNamespaces({ fieldSelector: 'reason=Preempted' });
   assert.ok(events.some((e) => e.involvedObject.namespace === HEADROOM_NAMESPACE), 'a placeholder was preempted');
   const left = await placeholders();
   assert.equal(left.length, 3, 'the Deployment brings the placeholder back');
   assert.equal(left.filter((p) => !isRunning(p)).length, 1, 'and it waits for the next node');
-  assert.equal((await kube.core.listNode()).items.length, nodesBefore, 'no node was added for the workspaces');
+  assert.equal((await cluster.admin().core.listNode()).items.length, nodesBefore, 'no node was added for the workspaces');
 });
 
