@@ -13,10 +13,13 @@ import { createReaperController, REAPER } from './reaper/reaper.ts';
 import { createQuotaController, QUOTA_ENFORCER } from './quota/enforcer.ts';
 import { AUTOSCALER, createAutoscalerController } from './autoscaler/autoscaler.ts';
 import type { HeadroomSettings } from './autoscaler/decide.ts';
+import { createRemediationController, REMEDIATION, type RemediationOptions } from './remediation/controller.ts';
+import { ActionRegistry } from './remediation/actions/plugin.ts';
+import { builtinActions } from './remediation/actions/builtin.ts';
 
 export const LEASE_NAME = 'pilothouse-controllers';
 export const DEFAULT_LEASE_TTL_MS = 15_000;
-export const CONTROLLER_NAMES = [LIFECYCLE, REAPER, QUOTA_ENFORCER, AUTOSCALER] as const;
+export const CONTROLLER_NAMES = [LIFECYCLE, REAPER, QUOTA_ENFORCER, AUTOSCALER, REMEDIATION] as const;
 
 export interface ControllersOptions {
   db: Db;
@@ -35,17 +38,31 @@ export interface ControllersOptions {
   rates?: Record<string, BucketConfig>;
   startTimeoutMs?: number;
   headroom?: Partial<HeadroomSettings>;
+  /** the action registry (built-ins and plugins), notifications and SLO re-checks of remediation */
+  remediation?: Partial<RemediationOptions>;
+  /** the time controllers observe (tests inject one) */
+  clock?: () => Date;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   beforeApply?: (controller: string, index: number) => Promise<void> | void;
 }
 
-export function createControllers(o: Pick<ControllersOptions, 'registry' | 'schedules' | 'startTimeoutMs' | 'headroom'> = {}): Controller<any, any>[] {
+export function createControllers(o: Pick<ControllersOptions, 'registry' | 'schedules' | 'startTimeoutMs' | 'headroom' | 'remediation'> = {}): Controller<any, any>[] {
   return [
     createLifecycleController({ registry: o.registry, schedule: o.schedules?.[LIFECYCLE], startTimeoutMs: o.startTimeoutMs }),
     createReaperController({ schedule: o.schedules?.[REAPER] }),
     createQuotaController({ registry: o.registry, schedule: o.schedules?.[QUOTA_ENFORCER] }),
     createAutoscalerController({ schedule: o.schedules?.[AUTOSCALER], settings: o.headroom }),
+    createRemediationController({
+      ...o.remediation, registry: o.remediation?.registry ?? defaultActionRegistry(), schedule: o.schedules?.[REMEDIATION] ?? o.remediation?.schedule,
+    }),
   ];
+}
+
+/** The built-in actions alone; server/main.ts adds the plugins named by PILOTHOUSE_ACTION_PLUGINS. */
+export function defaultActionRegistry(): ActionRegistry {
+  const r = new ActionRegistry();
+  for (const a of builtinActions()) r.add(a);
+  return r;
 }
 
 /** Name, description and schedule of each controller (for the API and console). */
@@ -66,7 +83,7 @@ export function buildRuntime(o: ControllersOptions): ControllerRuntime {
   }
   return new ControllerRuntime({
     db: o.db, kube, elector, registry: o.registry, dryRun: o.dryRun, rates: o.rates, renewMs: o.renewMs,
-    controllers: createControllers(o), log: o.log, beforeApply: o.beforeApply,
+    controllers: createControllers(o), log: o.log, beforeApply: o.beforeApply, clock: o.clock,
   });
 }
 

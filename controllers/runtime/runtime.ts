@@ -32,6 +32,8 @@ export interface RuntimeOptions {
   /** a dry-run decision already recorded this recently is not recorded again */
   dryRunRepeatMs?: number;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** the time observe() sees (tests inject a clock); default the wall clock */
+  clock?: () => Date;
   /** test hook: runs before each decision is applied (after it is recorded) */
   beforeApply?: (controller: string, index: number) => Promise<void> | void;
 }
@@ -249,7 +251,7 @@ export class ControllerRuntime {
     const end = this.metrics.duration.startTimer({ controller: name });
     let outcome = 'ok';
     try {
-      const observed = await c.observe({ db: this.db, kube: this.kube, now: new Date() });
+      const observed = await c.observe({ db: this.db, kube: this.kube, now: this.opts.clock?.() ?? new Date() });
       const decisions = c.decide(observed);
       report.decisions = decisions.length;
       const failedTargets = new Set<string>();

@@ -3,7 +3,7 @@
 import cron from 'node-cron';
 import type { Db } from '../../db/pool.ts';
 import type { SloRegistry } from '../registry.ts';
-import { runbookUrl } from '../rules/generate.ts';
+import { pascal, runbookUrl } from '../rules/generate.ts';
 import { PostgresSource } from '../sources/postgres.ts';
 import { PrometheusClient, PrometheusSource } from '../sources/prometheus.ts';
 import type { SliSource } from '../sources/source.ts';
@@ -38,12 +38,21 @@ export interface SloOutcome {
   change: AlertChange | null;
 }
 
+/** The labels and name of the SLO's alert: the same as the generated Prometheus rule's. */
+export function sloAlertIdentity(slo: SloDefinition) {
+  return {
+    labels: { ...slo.labels, service: slo.service, slo: slo.name },
+    alertname: (severity: string) => `${pascal(slo.name)}${severity === 'page' ? 'Page' : 'Ticket'}BurnRate`,
+    summary: `${slo.displayName}: the error budget of a ${slo.objective * 100}% objective is burning too fast.`,
+  };
+}
+
 export async function evaluateOne(db: Db, slo: SloDefinition, sources: Partial<Record<SourceType, SliSource>>, now: Date, runbookBase: string): Promise<SloOutcome> {
   const source = sources[slo.sourceType];
   try {
     if (!source) throw new Error(`${slo.sourceType} is not configured: set PROMETHEUS_URL to evaluate this SLO`);
     const evaluation = evaluateSlo(slo, await measure(slo, source, now), now);
-    const change = await storeEvaluation(db, evaluation, (sev) => runbookUrl(slo, sev as 'page' | 'ticket', runbookBase));
+    const change = await storeEvaluation(db, evaluation, (sev) => runbookUrl(slo, sev as 'page' | 'ticket', runbookBase), sloAlertIdentity(slo));
     return { slo: slo.name, evaluation, change };
   } catch (err) {
     const error = (err as Error).message;
