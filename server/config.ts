@@ -40,6 +40,8 @@ export const ConfigSchema = Type.Object({
   PILOTHOUSE_DEMO: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], { default: 'auto', description: 'auto, on or off: run the simulated demo fleet (auto: when no KUBECONFIG is set)' }),
   PILOTHOUSE_CONTROLLERS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on', description: 'on or off: run the reconcile controllers (workspace lifecycle, idle reaper, quota enforcer) in this process' }),
   PILOTHOUSE_CONTROLLERS_DRY_RUN: Type.Boolean({ default: false, description: 'true or false: controllers record their decisions and apply nothing' }),
+  PILOTHOUSE_ACTION_PLUGINS: Type.String({ default: '', description: 'comma-separated paths of remediation action plugin modules (.ts or .js) loaded at start; a bad one stops the start with what to fix' }),
+  PILOTHOUSE_SECRETS_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$', description: 'a base64 AES-256 key (32 bytes: openssl rand -base64 32) that seals notification receiver secrets at rest' })),
   PILOTHOUSE_LEASE: Type.Union([Type.Literal('postgres'), Type.Literal('kubernetes')], { default: 'postgres', description: 'postgres or kubernetes: where the controllers\' leader lease lives (kubernetes needs a cluster)' }),
 });
 

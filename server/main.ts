@@ -10,6 +10,12 @@ import { startFleetCostJob } from '../collectors/cost/fleet-jobs.ts';
 import { startSloJob } from '../slo/evaluate/job.ts';
 import { SloRegistry } from '../slo/registry.ts';
 import { demoWanted, startDemo } from './demo.ts';
+import { defaultActionRegistry } from '../controllers/index.ts';
+import { loadPluginFile } from '../controllers/remediation/actions/plugin.ts';
+import { loadPolicyFiles, syncRepoPolicies } from '../controllers/remediation/policy.ts';
+import { REMEDIATION } from '../controllers/remediation/controller.ts';
+import { evaluateAll } from '../slo/evaluate/job.ts';
+import { SloRegistry } from '../slo/registry.ts';
 
 export interface Running {
   url: string;
@@ -25,9 +31,12 @@ export async function startServer(config: Config, print: (line: string) => void 
   const wantDemo = demoWanted(config);
   const db = await openDatabase(config, (m) => print(m));
   const demo = wantDemo ? await startDemo({ log: (m) => print(`  ${m}`) }).catch(async (err) => { await db.close(); throw err; }) : undefined;
-  const app = await buildApp({ config, db: db.pool, services: opts.services, cluster: demo?.cluster });
+  const actions = defaultActionRegistry();
+  const app = await buildApp({ config, db: db.pool, services: opts.services, cluster: demo?.cluster, actions });
   try {
     await loadPrices(db.pool, config.PRICE_CATALOG_FILE, app.log);
+    for (const path of config.PILOTHOUSE_ACTION_PLUGINS.split(',').map((p) => p.trim()).filter(Boolean)) actions.add(await loadPluginFile(path));
+    await syncRepoPolicies(db.pool, await loadPolicyFiles());
   } catch (err) {
     await demo?.stop();
     await db.close();
@@ -48,7 +57,17 @@ export async function startServer(config: Config, print: (line: string) => void 
     db: db.pool, registry: app.metrics, kube, dryRun: config.PILOTHOUSE_CONTROLLERS_DRY_RUN,
     lease: kube ? config.PILOTHOUSE_LEASE : 'postgres',
     log: (msg, fields) => app.log.info({ ...fields, component: 'controllers' }, msg),
+    remediation: {
+      registry: actions,
+      // Keptn's re-evaluation: the SLO is evaluated again now, before its alert is read.
+      recheckSlo: async (slo, now) => { await evaluateAll(db.pool, new SloRegistry(db.pool), { prometheusUrl: config.PROMETHEUS_URL, runbookBaseUrl: `${config.publicUrl}/api/v1` }, now, [slo]); },
+    },
   });
+  // An alert arriving (or an approval) wakes remediation at once instead of at its next tick.
+  const wake = () => {
+    if (controllers?.isLeader()) void controllers.runOnce(REMEDIATION).catch(() => {});
+  };
+  app.alertEvents.on('changed', wake);
   // With PORT=0 the real port is known only now.
   const port = Number(new URL(address).port);
   const url = config.PUBLIC_URL ? config.publicUrl : config.publicUrl.replace(/:\d+$/, `:${port}`);

@@ -85,7 +85,7 @@ const OPEN: readonly RemediationStatus[] = ['pending_approval', 'approved', 'ver
 export function consecutiveFailures(policy: CompiledPolicy, rs: readonly ObservedRemediation[]): number {
   const finished = rs
     .filter((r) => r.policy === policy.name && (r.status === 'failed' || r.status === 'succeeded'))
-    .filter((r) => !policy.rearmedAt || (r.decidedAt ?? r.appliedAt ?? r.requestedAt) > policy.rearmedAt)
+    .filter((r) => policy.rearmedAfterId === null || r.id > policy.rearmedAfterId)
     .sort((a, b) => (b.decidedAt ?? b.appliedAt ?? b.requestedAt).getTime() - (a.decidedAt ?? a.appliedAt ?? a.requestedAt).getTime() || b.id - a.id);
   let n = 0;
   for (const r of finished) {

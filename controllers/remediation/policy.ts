@@ -53,6 +53,8 @@ export interface CompiledPolicy extends Policy {
   trippedAt: Date | null;
   trippedReason: string | null;
   rearmedAt: Date | null;
+  /** remediations up to this id happened before the last re-arm */
+  rearmedAfterId: number | null;
 }
 
 export class PolicyError extends Error {
@@ -116,7 +118,7 @@ export async function listPolicies(db: Queryable): Promise<CompiledPolicy[]> {
   const out: CompiledPolicy[] = [];
   for (const r of rows) {
     try {
-      out.push({ ...parsePolicy(r.document, r.name), source: r.source, trippedAt: r.tripped_at, trippedReason: r.tripped_reason, rearmedAt: r.rearmed_at });
+      out.push({ ...parsePolicy(r.document, r.name), source: r.source, trippedAt: r.tripped_at, trippedReason: r.tripped_reason, rearmedAt: r.rearmed_at, rearmedAfterId: r.rearmed_after_id === null ? null : Number(r.rearmed_after_id) });
     } catch {
       // A stored policy that no longer parses (an older schema) is skipped, not fatal.
     }
@@ -130,6 +132,8 @@ export async function tripPolicy(db: Queryable, name: string, reason: string): P
 }
 
 export async function rearmPolicy(db: Queryable, name: string, actor: string): Promise<boolean> {
-  const r = await db.query(`UPDATE remediation_policies SET tripped_at = NULL, tripped_reason = NULL, rearmed_at = now(), rearmed_by = $2 WHERE name = $1`, [name, actor]);
+  const r = await db.query(
+    `UPDATE remediation_policies SET tripped_at = NULL, tripped_reason = NULL, rearmed_at = now(), rearmed_by = $2,
+       rearmed_after_id = (SELECT max(id) FROM remediations WHERE policy = $1) WHERE name = $1`, [name, actor]);
   return (r.rowCount ?? 0) > 0;
 }

@@ -46,6 +46,8 @@ CREATE TABLE remediation_policies (
   tripped_reason text,
   rearmed_by   text,
   rearmed_at   timestamptz,
+  -- failures counted toward the breaker are those of remediations after this one
+  rearmed_after_id bigint,
   updated_by   text,
   updated_at   timestamptz NOT NULL DEFAULT now()
 );

@@ -70,13 +70,15 @@ export async function evaluateAll(db: Db, registry: SloRegistry, opts: Evaluator
   return out;
 }
 
-export function startSloJob(db: Db, registry: SloRegistry, opts: EvaluatorOptions, log: Log): { stop(): void } {
+export function startSloJob(db: Db, registry: SloRegistry, opts: EvaluatorOptions, log: Log, onChange?: (changes: AlertChange[]) => void): { stop(): void } {
   const task = cron.schedule('* * * * *', async () => {
     try {
       const results = await evaluateAll(db, registry, opts);
       for (const r of results) {
         if (r.change) log.warn({ slo: r.slo, from: r.change.from, to: r.change.to }, 'SLO alert state changed');
       }
+      const changes = results.flatMap((r) => (r.change ? [r.change] : []));
+      if (changes.length) onChange?.(changes);
     } catch (err) {
       log.error({ err }, 'SLO evaluation failed');
     }
