@@ -16,6 +16,8 @@ import { loadPolicyFiles, syncRepoPolicies } from '../controllers/remediation/po
 import { REMEDIATION } from '../controllers/remediation/controller.ts';
 import { evaluateAll } from '../slo/evaluate/job.ts';
 import { SloRegistry } from '../slo/registry.ts';
+import { enqueueMessage, startNotifier } from '../controllers/notifications/outbox.ts';
+import { secretsKey } from '../controllers/notifications/secrets.ts';
 
 export interface Running {
   url: string;
@@ -59,6 +61,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     log: (msg, fields) => app.log.info({ ...fields, component: 'controllers' }, msg),
     remediation: {
       registry: actions,
+      notify: async (subject, text, labels) => { await enqueueMessage(db.pool, subject, text, labels); },
       // Keptn's re-evaluation: the SLO is evaluated again now, before its alert is read.
       recheckSlo: async (slo, now) => { await evaluateAll(db.pool, new SloRegistry(db.pool), { prometheusUrl: config.PROMETHEUS_URL, runbookBaseUrl: `${config.publicUrl}/api/v1` }, now, [slo]); },
     },
@@ -68,6 +71,8 @@ export async function startServer(config: Config, print: (line: string) => void 
     if (controllers?.isLeader()) void controllers.runOnce(REMEDIATION).catch(() => {});
   };
   app.alertEvents.on('changed', wake);
+  const notifier = startNotifier({ db: db.pool, key: secretsKey(config.PILOTHOUSE_SECRETS_KEY), externalUrl: config.publicUrl, log: (msg, f) => app.log.warn({ ...f, component: 'notifications' }, msg) });
+  app.alertEvents.on('changed', () => notifier.wake());
   // With PORT=0 the real port is known only now.
   const port = Number(new URL(address).port);
   const url = config.PUBLIC_URL ? config.publicUrl : config.publicUrl.replace(/:\d+$/, `:${port}`);
@@ -102,6 +107,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     stop: () => (stopping ??= (async () => {
       fleetCostJob?.stop();
       sloJob.stop();
+      await notifier.stop();
       await controllers?.stop();
       await demo?.stop();
       usageJobs.stop();

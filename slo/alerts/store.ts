@@ -193,9 +193,9 @@ export async function firingAlerts(db: Queryable): Promise<AlertInstance[]> {
   return rows;
 }
 
-/** Alerts that changed since an id or time: for the notification planner. */
-export async function alertsSeenSince(db: Queryable, since: Date): Promise<AlertInstance[]> {
+/** Firing alerts, those resolved since a time, and the ones named: for the notification planner. */
+export async function alertsSeenSince(db: Queryable, since: Date, ids: number[] = []): Promise<AlertInstance[]> {
   const { rows } = await db.query<AlertInstance>(
-    `SELECT ${COLUMNS} FROM alert_instances WHERE status = 'firing' OR resolved_at >= $1 ORDER BY id`, [since]);
+    `SELECT ${COLUMNS} FROM alert_instances WHERE status = 'firing' OR resolved_at >= $1 OR id = ANY($2::bigint[]) ORDER BY id`, [since, ids]);
   return rows;
 }
