@@ -68,7 +68,7 @@ export async function startServer(config: Config, print: (line: string) => void 
   });
   // An alert arriving (or an approval) wakes remediation at once instead of at its next tick.
   const wake = () => {
-    if (controllers?.isLeader()) void controllers.runOnce(REMEDIATION).catch(() => {});
+    if (controllers?.isLeader()) void controllers.wake(REMEDIATION).catch(() => {});
   };
   app.alertEvents.on('changed', wake);
   const notifier = startNotifier({ db: db.pool, key: secretsKey(config.PILOTHOUSE_SECRETS_KEY), externalUrl: config.publicUrl, log: (msg, f) => app.log.warn({ ...f, component: 'notifications' }, msg) });

@@ -105,6 +105,7 @@ export class ControllerRuntime {
   private readonly opts: RuntimeOptions;
   private readonly buckets = new Map<string, Bucket>();
   private readonly running = new Map<string, Promise<RunReport>>();
+  private readonly woken = new Map<string, Promise<RunReport>>();
   private tasks: ScheduledTask[] = [];
   private renewTimer: NodeJS.Timeout | undefined;
   private leadership: Leadership = { leader: false, epoch: 0, holder: null };
@@ -223,6 +224,24 @@ export class ControllerRuntime {
     for (const t of this.tasks) await t.destroy();
     this.tasks = [];
     this.leadership = { leader: false, epoch: this.leadership.epoch, holder: null };
+  }
+
+  /**
+   * Runs a controller as soon as it can: now, or right after the run in flight (which may
+   * have observed the world before the news that woke it). Several wakes make one run.
+   */
+  wake(name: string): Promise<RunReport> {
+    const inFlight = this.running.get(name);
+    if (!inFlight) return this.runOnce(name);
+    let next = this.woken.get(name);
+    if (!next) {
+      next = inFlight.catch(() => undefined).then(() => {
+        this.woken.delete(name);
+        return this.runOnce(name);
+      });
+      this.woken.set(name, next);
+    }
+    return next;
   }
 
   /** Runs one controller once (the schedule calls this; so can tests and the API). */

@@ -136,7 +136,7 @@ export const failRegionOver = (router: RegionRouter = configMapRouter): ActionPl
 });
 
 const TenantParams = Type.Object({
-  tenantId: Type.String({ format: 'uuid' }),
+  tenantId: Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description: 'the tenant id (a UUID)' }),
   reason: Type.String({ minLength: 1, maxLength: 200, default: 'paused by remediation' }),
 }, { additionalProperties: false });
 
