@@ -7,15 +7,13 @@ import { loadPrices, startUsageJobs } from '../collectors/usage/jobs.ts';
 import { kubeOptionsOf, type ClusterAccess } from './cluster.ts';
 import { startControllers } from '../controllers/index.ts';
 import { startFleetCostJob } from '../collectors/cost/fleet-jobs.ts';
-import { startSloJob } from '../slo/evaluate/job.ts';
+import { evaluateAll, startSloJob } from '../slo/evaluate/job.ts';
 import { SloRegistry } from '../slo/registry.ts';
 import { demoWanted, startDemo } from './demo.ts';
 import { defaultActionRegistry } from '../controllers/index.ts';
 import { loadPluginFile } from '../controllers/remediation/actions/plugin.ts';
 import { loadPolicyFiles, syncRepoPolicies } from '../controllers/remediation/policy.ts';
 import { REMEDIATION } from '../controllers/remediation/controller.ts';
-import { evaluateAll } from '../slo/evaluate/job.ts';
-import { SloRegistry } from '../slo/registry.ts';
 import { enqueueMessage, startNotifier } from '../controllers/notifications/outbox.ts';
 import { secretsKey } from '../controllers/notifications/secrets.ts';
 
@@ -78,7 +76,7 @@ export async function startServer(config: Config, print: (line: string) => void 
   const url = config.PUBLIC_URL ? config.publicUrl : config.publicUrl.replace(/:\d+$/, `:${port}`);
   if (url !== config.publicUrl) Object.assign(config, { publicUrl: url });
   // Every job starts here, once the server listens; app.inject tests evaluate SLOs on demand.
-  const sloJob = startSloJob(db.pool, new SloRegistry(db.pool), { prometheusUrl: config.PROMETHEUS_URL, runbookBaseUrl: `${url}/api/v1` }, app.log);
+  const sloJob = startSloJob(db.pool, new SloRegistry(db.pool), { prometheusUrl: config.PROMETHEUS_URL, runbookBaseUrl: `${url}/api/v1` }, app.log, (changes) => app.alertEvents.emit('changed', { slo: changes }));
   const lines = [
     '',
     `  Pilothouse is ready at ${url}  (${Math.round(performance.now() - started)} ms)`,

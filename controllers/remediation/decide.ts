@@ -169,7 +169,7 @@ export function decideRemediations(o: RemediationObserved): Decision<Remediation
   for (const r of o.remediations) {
     if (r.status !== 'approved') continue;
     const p = policyBy.get(r.policy);
-    if (!p || !p.enabled || tripped.has(p.name)) continue;
+    if (!p?.enabled || tripped.has(p.name)) continue;
     if (unhealthyBrake(p, r.kind)) continue;
     const alert = r.alertId !== null ? alertById.get(r.alertId) : undefined;
     out.push({

@@ -1,7 +1,7 @@
 // Policy parameters that name the alert: `{{ labels.namespace }}`, `{{ annotations.x }}`.
 // A whole-string placeholder keeps the label's text; numbers stay numbers.
 
-const PLACEHOLDER = /\{\{\s*(labels|annotations)\.([A-Za-z_][A-Za-z0-9_.\/-]*)\s*\}\}/g;
+const PLACEHOLDER = /\{\{\s*(labels|annotations)\.([A-Za-z_][A-Za-z0-9_./-]*)\s*\}\}/g;
 
 export function renderParams(params: Record<string, unknown>, alert: { labels: Record<string, string>; annotations: Record<string, string> }): Record<string, unknown> {
   const render = (v: unknown): unknown => {

@@ -2,7 +2,7 @@
 // actions available, the remediations with their approvals, and the breaker's re-arm.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { deletePolicy, listPolicies, parsePolicy, PolicySchema, putPolicy, rearmPolicy } from '../../controllers/remediation/policy.ts';
+import { deletePolicy, listPolicies, parsePolicy, putPolicy, rearmPolicy } from '../../controllers/remediation/policy.ts';
 import { decideApproval, getRemediation, listRemediations, requestRemediation } from '../../controllers/remediation/store.ts';
 import { renderParams } from '../../controllers/remediation/template.ts';
 import { getAlert } from '../../slo/alerts/store.ts';

@@ -14,7 +14,7 @@ export class MatcherError extends Error {
   readonly statusCode = 400;
 }
 
-const MATCHER = /^\s*([A-Za-z_][A-Za-z0-9_.\/-]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^\s",]*))\s*$/;
+const MATCHER = /^\s*([A-Za-z_][A-Za-z0-9_./-]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^\s",]*))\s*$/;
 const MAX_LENGTH = 1_000;
 
 /** Parses one matcher; a clear error names what is wrong. */

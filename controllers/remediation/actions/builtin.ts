@@ -2,8 +2,7 @@
 // kube/ (fenced by the epoch, guarded by resourceVersion), and say what it did.
 import { createHmac } from 'node:crypto';
 import { Type, type Static } from 'typebox';
-import type * as k8s from '@kubernetes/client-node';
-import type { Kube } from '../../../kube/client.ts';
+import type { Kube, V1ContainerStatus, V1Node, V1Pod } from '../../../kube/client.ts';
 import { readObject, deleteObject, updateObject } from '../../../kube/objects.ts';
 import { listAll } from '../../../kube/list.ts';
 import { drainNode } from '../../../kube/drain.ts';
@@ -48,7 +47,7 @@ export const scaleDeployment: ActionPlugin<Static<typeof ScaleParams>> = {
 };
 
 /** CrashLoopBackOff, as `kubectl get pods` shows it. */
-export function isCrashLooping(p: { status?: { containerStatuses?: k8s.V1ContainerStatus[] } }): boolean {
+export function isCrashLooping(p: { status?: { containerStatuses?: V1ContainerStatus[] } }): boolean {
   return (p.status?.containerStatuses ?? []).some((c) => c.state?.waiting?.reason === 'CrashLoopBackOff');
 }
 
@@ -70,8 +69,8 @@ export const restartPods: ActionPlugin<Static<typeof RestartParams>> = {
   async apply(kube, dryRun, epoch, p) {
     const k = needKube(kube);
     if (!p.pod && !p.selector) throw new Error('give the pod\'s name or a label selector');
-    const pods: k8s.V1Pod[] = p.pod
-      ? [await readObject(k, 'Pod', p.namespace, p.pod)].filter(Boolean) as k8s.V1Pod[]
+    const pods: V1Pod[] = p.pod
+      ? [await readObject(k, 'Pod', p.namespace, p.pod)].filter(Boolean) as V1Pod[]
       : await listAll(k, `list pods ${p.selector}`, (cont) => k.core.listNamespacedPod({ namespace: p.namespace, labelSelector: p.selector, limit: 500, _continue: cont }));
     const looping = pods.filter(isCrashLooping);
     if (dryRun) return { changed: looping.length > 0, dryRun: true, wouldDelete: looping.map((x) => x.metadata!.name) };
@@ -93,7 +92,7 @@ export const cordonDrain: ActionPlugin<Static<typeof NodeParams>> = {
   target: (p) => `Node/${p.node}`,
   async fleetHealth(kube) {
     const nodes = await listAll(kube, 'list nodes', (cont) => kube.core.listNode({ limit: 500, _continue: cont }));
-    const ready = (n: k8s.V1Node) => (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+    const ready = (n: V1Node) => (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
     return { total: nodes.length, unhealthy: nodes.filter((n) => !ready(n) || n.spec?.unschedulable).length };
   },
   async apply(kube, dryRun, epoch, p) {

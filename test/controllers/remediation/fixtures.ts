@@ -2,7 +2,7 @@
 // through the real client, a runtime on an injected clock, and Alertmanager payloads.
 import { randomBytes } from 'node:crypto';
 import { after } from 'node:test';
-import * as k8s from '@kubernetes/client-node';
+import type { V1Deployment } from '../../../kube/client.ts';
 import { bearer, buildTestApp } from '../../helper.ts';
 import { startTestCluster } from '../cluster.ts';
 import { buildRuntime, defaultActionRegistry } from '../../../controllers/index.ts';
@@ -47,7 +47,7 @@ export async function remediationWorld(opts: { registry?: ActionRegistry; rechec
       await kube.apps.createNamespacedDeployment({ namespace, body: {
         metadata: { name, namespace },
         spec: { replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'main', image: 'busybox:1', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] } } },
-      } as k8s.V1Deployment });
+      } as V1Deployment });
     },
   };
 }
