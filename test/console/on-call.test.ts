@@ -27,6 +27,7 @@ test('an admin approves a pending drain from the home page, next to the firing a
   const firing = page.getByRole('table', { name: 'Firing alerts' });
   await firing.getByText('KubeNodeNotReady').waitFor();
   assert.equal(await firing.getByRole('link', { name: 'runbook' }).getAttribute('href'), 'https://runbooks.example/node-not-ready');
+  await page.getByRole('table', { name: 'SLOs burning fastest' }).waitFor();
   const approvals = page.getByRole('table', { name: 'Pending approvals' });
   await approvals.getByText('Node/node-7').waitFor();
   await approvals.getByRole('button', { name: 'Approve cordon-drain-node Node/node-7' }).click();
