@@ -205,3 +205,28 @@ test('the alerts role sends alerts and nothing else; bad payloads are a 400 that
   const sreSend = await w.t.app.inject({ method: 'POST', url: '/api/v1/alerts/alertmanager', headers: bearer(w.sre), payload: alertmanagerPayload([{ labels: { alertname: 'Y' }, startsAt: start() }]) });
   assert.equal(sreSend.statusCode, 403, 'only the alerts role (and admins) write alerts');
 });
+
+test('policies through the API are checked against the registry; bad ones are a 400 naming the problem and store nothing', async () => {
+  const put = (name: string, body: object) => w.t.app.inject({ method: 'PUT', url: `/api/v1/remediation/policies/${name}`, headers: bearer(w.sre), payload: body });
+  const unknown = await put('p-unknown', { match: ['alertname="X"'], action: 'reboot-universe' });
+  assert.equal(unknown.statusCode, 400);
+  assert.match(unknown.json().message, /no action named "reboot-universe"/);
+  const matcher = await put('p-matcher', { match: ['alertname=~"("'], action: 'notify' });
+  assert.equal(matcher.statusCode, 400);
+  assert.match(matcher.json().message, /bad regex/);
+  const params = await put('p-params', { match: ['alertname="X"'], action: 'scale-deployment', params: { namespace: 'ns', name: 'd', max: 0 } });
+  assert.equal(params.statusCode, 400);
+  assert.match(params.json().message, /max/);
+  const bound = await put('p-bound', { match: ['alertname="X"'], action: 'notify', cooldownSeconds: -1 });
+  assert.equal(bound.statusCode, 400);
+  const names = (await w.t.app.inject({ url: '/api/v1/remediation/policies', headers: bearer(w.sre) })).json().items.map((p: { name: string }) => p.name);
+  assert.ok(!names.some((n: string) => n.startsWith('p-')));
+  const viewer = await w.t.token('viewer');
+  assert.equal((await w.t.app.inject({ method: 'PUT', url: '/api/v1/remediation/policies/p-ok', headers: bearer(viewer), payload: { match: ['alertname="X"'], action: 'notify' } })).statusCode, 403);
+  const ok = await put('p-ok', { match: ['alertname="X"'], action: 'notify' });
+  assert.equal(ok.statusCode, 200, ok.body);
+  assert.equal(ok.json().document.cooldownSeconds, 3600, 'defaults filled: the 1 h cooldown');
+  const listed = (await w.t.app.inject({ url: '/api/v1/remediation/actions', headers: bearer(w.sre) })).json().items.map((a: { name: string }) => a.name);
+  assert.deepEqual(listed.slice(0, 8), ['scale-deployment', 'restart-pod', 'cordon-drain-node', 'raise-warm-pool', 'failover-region', 'pause-tenant-workspaces', 'webhook', 'notify']);
+  assert.ok(listed.includes('annotate-deployment'), 'the plugin is listed');
+});
