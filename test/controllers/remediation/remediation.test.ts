@@ -230,3 +230,14 @@ test('policies through the API are checked against the registry; bad ones are a 
   assert.deepEqual(listed.slice(0, 8), ['scale-deployment', 'restart-pod', 'cordon-drain-node', 'raise-warm-pool', 'failover-region', 'pause-tenant-workspaces', 'webhook', 'notify']);
   assert.ok(listed.includes('annotate-deployment'), 'the plugin is listed');
 });
+
+test('a dry-run policy records what it would do and changes nothing', async () => {
+  await w.deployment('tenant-dry', 'api');
+  await w.policy({ name: 'scale-dry', match: ['alertname="DryRunMe"'], action: 'scale-deployment', params: { namespace: 'tenant-dry', name: 'api', max: 5 }, dryRun: true });
+  await w.send(alertmanagerPayload([{ labels: { alertname: 'DryRunMe' }, startsAt: start(), fingerprint: 'dry1' }]));
+  await w.run();
+  const [r] = await remediations('scale-dry');
+  assert.equal(r.status, 'dry_run');
+  assert.deepEqual([r.result.from, r.result.to, r.result.dryRun], [1, 2, true]);
+  assert.equal((await w.kube.apps.readNamespacedDeployment({ namespace: 'tenant-dry', name: 'api' })).spec?.replicas, 1);
+});
