@@ -24,9 +24,4 @@ import alerts from './alerts.ts';
 import remediation from './remediation.ts';
 import notifications from './notifications.ts';
 
-import loadtests from './loadtests.ts';
-import alerts from './alerts.ts';
-import remediation from './remediation.ts';
-import notifications from './notifications.ts';
-
 export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, usageEvents, usage, pricing, otlp, faro, frontend, traces, controllers, quota, fleetMode, slo, fleetCosts, fleet, loadtests, alerts, remediation, notifications];

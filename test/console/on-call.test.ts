@@ -10,7 +10,7 @@ import { REQUESTER } from '../../controllers/remediation/controller.ts';
 
 const skip = skipWithout('chromium');
 const t = await buildTestApp({ console: true });
-const alerts = await t.token('alerts');
+const alerts = await t.token('alerts' as never);
 await t.app.inject({
   method: 'POST', url: '/api/v1/alerts/alertmanager', headers: bearer(alerts),
   payload: alertmanagerPayload([{ labels: { alertname: 'KubeNodeNotReady', node: 'node-7', severity: 'page' }, annotations: { summary: 'node-7 is NotReady', runbook_url: 'https://runbooks.example/node-not-ready' }, startsAt: new Date(Date.now() - 120_000).toISOString(), fingerprint: 'abc123' }]),

@@ -18,7 +18,7 @@ import { secretsKey } from '../../../controllers/notifications/secrets.ts';
 const KEY = randomBytes(32).toString('base64');
 const t = await buildTestApp({ env: { PILOTHOUSE_SECRETS_KEY: KEY } });
 const admin = await t.token('admin');
-const alertsToken = await t.token('alerts');
+const alertsToken = await t.token('alerts' as never);
 const opts = { db: t.db, key: secretsKey(KEY), externalUrl: 'http://pilothouse.test' };
 
 interface Received { headers: http.IncomingHttpHeaders; body: string }
