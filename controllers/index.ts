@@ -15,10 +15,13 @@ import { AUTOSCALER, createAutoscalerController } from './autoscaler/autoscaler.
 import type { HeadroomSettings } from './autoscaler/decide.ts';
 import type { SnapshotPolicy } from './workspaces/decide.ts';
 import { createSnapshotController, SNAPSHOTS } from './snapshots/snapshots.ts';
+import { createRemediationController, REMEDIATION, type RemediationOptions } from './remediation/controller.ts';
+import { ActionRegistry } from './remediation/actions/plugin.ts';
+import { builtinActions } from './remediation/actions/builtin.ts';
 
 export const LEASE_NAME = 'pilothouse-controllers';
 export const DEFAULT_LEASE_TTL_MS = 15_000;
-export const CONTROLLER_NAMES = [LIFECYCLE, REAPER, QUOTA_ENFORCER, AUTOSCALER, SNAPSHOTS] as const;
+export const CONTROLLER_NAMES = [LIFECYCLE, REAPER, QUOTA_ENFORCER, AUTOSCALER, SNAPSHOTS, REMEDIATION] as const;
 
 export interface ControllersOptions {
   db: Db;
@@ -39,18 +42,32 @@ export interface ControllersOptions {
   headroom?: Partial<HeadroomSettings>;
   /** VolumeSnapshots of archived workspaces' volumes */
   snapshots?: SnapshotPolicy;
+  /** the action registry (built-ins and plugins), notifications and SLO re-checks of remediation */
+  remediation?: Partial<RemediationOptions>;
+  /** the time controllers observe (tests inject one) */
+  clock?: () => Date;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   beforeApply?: (controller: string, index: number) => Promise<void> | void;
 }
 
-export function createControllers(o: Pick<ControllersOptions, 'registry' | 'schedules' | 'startTimeoutMs' | 'headroom' | 'snapshots'> = {}): Controller<any, any>[] {
+export function createControllers(o: Pick<ControllersOptions, 'registry' | 'schedules' | 'startTimeoutMs' | 'headroom' | 'snapshots' | 'remediation'> = {}): Controller<any, any>[] {
   return [
     createLifecycleController({ registry: o.registry, schedule: o.schedules?.[LIFECYCLE], startTimeoutMs: o.startTimeoutMs, snapshots: o.snapshots }),
     createReaperController({ schedule: o.schedules?.[REAPER] }),
     createQuotaController({ registry: o.registry, schedule: o.schedules?.[QUOTA_ENFORCER] }),
     createAutoscalerController({ schedule: o.schedules?.[AUTOSCALER], settings: o.headroom }),
     createSnapshotController({ schedule: o.schedules?.[SNAPSHOTS], className: o.snapshots?.className, retentionDays: o.snapshots?.retentionDays }),
+    createRemediationController({
+      ...o.remediation, registry: o.remediation?.registry ?? defaultActionRegistry(), schedule: o.schedules?.[REMEDIATION] ?? o.remediation?.schedule,
+    }),
   ];
+}
+
+/** The built-in actions alone; server/main.ts adds the plugins named by PILOTHOUSE_ACTION_PLUGINS. */
+export function defaultActionRegistry(): ActionRegistry {
+  const r = new ActionRegistry();
+  for (const a of builtinActions()) r.add(a);
+  return r;
 }
 
 /** Name, description and schedule of each controller (for the API and console). */
@@ -71,7 +88,7 @@ export function buildRuntime(o: ControllersOptions): ControllerRuntime {
   }
   return new ControllerRuntime({
     db: o.db, kube, elector, registry: o.registry, dryRun: o.dryRun, rates: o.rates, renewMs: o.renewMs,
-    controllers: createControllers(o), log: o.log, beforeApply: o.beforeApply,
+    controllers: createControllers(o), log: o.log, beforeApply: o.beforeApply, clock: o.clock,
   });
 }
 

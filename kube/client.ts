@@ -27,7 +27,7 @@ export interface KubeOptions {
 export const microTime = (ms = Date.now()) => new k8s.V1MicroTime(ms);
 
 // The object types callers outside kube/ need, so that none of them imports the client.
-export type { V1Container, V1Lease, V1Node, V1Pod } from '@kubernetes/client-node';
+export type { V1Container, V1ContainerStatus, V1Deployment, V1Lease, V1Node, V1Pod } from '@kubernetes/client-node';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_RETRIES = 4;

@@ -10,7 +10,7 @@ import { EPOCH_ANNOTATION, MANAGED_BY, MANAGER } from './labels.ts';
 export { MANAGED_BY, MANAGER, EPOCH_ANNOTATION };
 export const MAX_CONFLICT_RETRIES = 5;
 
-export type KindName = 'Namespace' | 'Deployment' | 'Service' | 'PersistentVolumeClaim' | 'PodDisruptionBudget' | 'ResourceQuota' | 'Pod' | 'PriorityClass' | 'VolumeSnapshot';
+export type KindName = 'Namespace' | 'Deployment' | 'Service' | 'PersistentVolumeClaim' | 'PodDisruptionBudget' | 'ResourceQuota' | 'Pod' | 'PriorityClass' | 'VolumeSnapshot' | 'Node' | 'ConfigMap';
 
 export interface KObject {
   apiVersion?: string;
@@ -88,6 +88,20 @@ const KINDS: Record<KindName, KindOps> = {
     remove: (k, namespace, name, body) => k.custom.deleteNamespacedCustomObject({ group: 'snapshot.storage.k8s.io', version: 'v1', namespace, plural: 'volumesnapshots', name, body }),
     list: (k, labelSelector) => k.custom.listClusterCustomObject({ group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots', labelSelector }) as Promise<{ items: KObject[] }>,
   },
+  Node: {
+    read: (k, _ns, name) => k.core.readNode({ name }),
+    create: unsupported('creating nodes'),
+    replace: (k, _ns, name, body) => k.core.replaceNode({ name, body: body as k8s.V1Node }),
+    remove: unsupported('deleting nodes'),
+    list: (k, labelSelector) => k.core.listNode({ labelSelector }),
+  },
+  ConfigMap: {
+    read: (k, namespace, name) => k.core.readNamespacedConfigMap({ namespace, name }),
+    create: (k, namespace, body) => k.core.createNamespacedConfigMap({ namespace, body: body as k8s.V1ConfigMap }),
+    replace: (k, namespace, name, body) => k.core.replaceNamespacedConfigMap({ namespace, name, body: body as k8s.V1ConfigMap }),
+    remove: (k, namespace, name, body) => k.core.deleteNamespacedConfigMap({ namespace, name, body }),
+    list: (k, labelSelector) => k.core.listConfigMapForAllNamespaces({ labelSelector }),
+  },
   Pod: {
     read: (k, namespace, name) => k.core.readNamespacedPod({ namespace, name }),
     create: unsupported('creating pods'),
@@ -97,7 +111,7 @@ const KINDS: Record<KindName, KindOps> = {
   },
 };
 
-const CLUSTER_SCOPED: readonly KindName[] = ['Namespace', 'PriorityClass'];
+const CLUSTER_SCOPED: readonly KindName[] = ['Namespace', 'PriorityClass', 'Node'];
 const ref = (kind: KindName, ns: string, name: string) => (CLUSTER_SCOPED.includes(kind) ? `${kind}/${name}` : `${kind} ${ns}/${name}`);
 
 function epochOf(obj: KObject): number {

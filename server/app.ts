@@ -1,6 +1,7 @@
 // The fastify application: plugins, auth, routes and console. Built without listening so
 // tests can call `app.inject`; server/main.ts starts it.
 import { randomUUID, } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { STATUS_CODES } from 'node:http';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
@@ -23,6 +24,8 @@ import { FEATURE_ROUTES } from './routes/index.ts';
 import { listOf } from './auth/platform-role.ts';
 import { PrincipalCache, changesPrincipals } from './auth/principal-cache.ts';
 import { CacheInvalidation } from './cache/invalidation.ts';
+import { defaultActionRegistry } from '../controllers/index.ts';
+import type { ActionRegistry } from '../controllers/remediation/actions/plugin.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -31,6 +34,10 @@ declare module 'fastify' {
     cluster: ClusterAccess;
     /** drops shared caches when the database announces a change (on every replica) */
     caches: CacheInvalidation;
+    /** 'changed' when alerts fire or resolve: the remediation and notification loops wake on it */
+    alertEvents: EventEmitter;
+    /** the remediation actions: built-ins and the plugins loaded at start */
+    actions: ActionRegistry;
   }
 }
 
@@ -44,6 +51,8 @@ export interface AppOptions {
   services?: readonly ServiceIdentity[];
   /** the cluster managed (default: KUBECONFIG or none); server/demo.ts gives the simulated one */
   cluster?: ClusterAccess;
+  /** remediation actions (default: the built-ins) */
+  actions?: ActionRegistry;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -88,6 +97,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('onSend', async (req) => {
     if (changesPrincipals(req.method, req.routeOptions.url ?? req.url)) caches.emit('auth');
   });
+  app.decorate('alertEvents', new EventEmitter());
+  app.decorate('actions', opts.actions ?? defaultActionRegistry());
   installValidation(app);
 
   app.addHook('onRequest', async (req, reply) => {

@@ -53,6 +53,8 @@ export const ConfigSchema = Type.Object({
   WORKSPACE_SNAPSHOT_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: 30, description: 'days an archived workspace\'s snapshot is kept, 1 to 3650' }),
   PILOTHOUSE_LEASE_TTL_SECONDS: Type.Integer({ minimum: 2, maximum: 300, default: 15, description: 'seconds a controller lease lasts without renewal before another replica may take it, 2 to 300' }),
   PILOTHOUSE_LEASE_NAMESPACE: Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', default: 'default', description: 'the namespace of the controllers\' Kubernetes Lease (in a pod: its own namespace, from the downward API)' }),
+  PILOTHOUSE_ACTION_PLUGINS: Type.String({ default: '', description: 'comma-separated paths of remediation action plugin modules (.ts or .js) loaded at start; a bad one stops the start with what to fix' }),
+  PILOTHOUSE_SECRETS_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$', description: 'a base64 AES-256 key (32 bytes: openssl rand -base64 32) that seals notification receiver secrets at rest' })),
   PILOTHOUSE_LEASE: Type.Union([Type.Literal('postgres'), Type.Literal('kubernetes')], { default: 'postgres', description: 'postgres or kubernetes: where the controllers\' leader lease lives (kubernetes needs a cluster)' }),
 });
 

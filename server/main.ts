@@ -7,10 +7,16 @@ import { loadPrices, startUsageJobs } from '../collectors/usage/jobs.ts';
 import { kubeOptionsOf, type ClusterAccess } from './cluster.ts';
 import { startControllers } from '../controllers/index.ts';
 import { startFleetCostJob } from '../collectors/cost/fleet-jobs.ts';
-import { startSloJob } from '../slo/evaluate/job.ts';
+import { evaluateAll, startSloJob } from '../slo/evaluate/job.ts';
 import { SloRegistry } from '../slo/registry.ts';
 import { demoWanted, startDemo } from './demo.ts';
 import { startBackupSchedule } from './backups.ts';
+import { defaultActionRegistry } from '../controllers/index.ts';
+import { loadPluginFile } from '../controllers/remediation/actions/plugin.ts';
+import { loadPolicyFiles, syncRepoPolicies } from '../controllers/remediation/policy.ts';
+import { REMEDIATION } from '../controllers/remediation/controller.ts';
+import { enqueueMessage, startNotifier } from '../controllers/notifications/outbox.ts';
+import { secretsKey } from '../controllers/notifications/secrets.ts';
 
 export interface Running {
   url: string;
@@ -26,9 +32,12 @@ export async function startServer(config: Config, print: (line: string) => void 
   const wantDemo = demoWanted(config);
   const db = await openDatabase(config, (m) => print(m));
   const demo = wantDemo ? await startDemo({ log: (m) => print(`  ${m}`) }).catch(async (err) => { await db.close(); throw err; }) : undefined;
-  const app = await buildApp({ config, db: db.pool, services: opts.services, cluster: demo?.cluster });
+  const actions = defaultActionRegistry();
+  const app = await buildApp({ config, db: db.pool, services: opts.services, cluster: demo?.cluster, actions });
   try {
     await loadPrices(db.pool, config.PRICE_CATALOG_FILE, app.log);
+    for (const path of config.PILOTHOUSE_ACTION_PLUGINS.split(',').map((p) => p.trim()).filter(Boolean)) actions.add(await loadPluginFile(path));
+    await syncRepoPolicies(db.pool, await loadPolicyFiles());
   } catch (err) {
     await demo?.stop();
     await db.close();
@@ -51,13 +60,26 @@ export async function startServer(config: Config, print: (line: string) => void 
     lease: kube ? config.PILOTHOUSE_LEASE : 'postgres', leaseNamespace: config.PILOTHOUSE_LEASE_NAMESPACE, leaseTtlMs: config.PILOTHOUSE_LEASE_TTL_SECONDS * 1000,
     snapshots: config.WORKSPACE_SNAPSHOT_CLASS ? { className: config.WORKSPACE_SNAPSHOT_CLASS, retentionDays: config.WORKSPACE_SNAPSHOT_RETENTION_DAYS } : undefined,
     log: (msg, fields) => app.log.info({ ...fields, component: 'controllers' }, msg),
+    remediation: {
+      registry: actions,
+      notify: async (subject, text, labels) => { await enqueueMessage(db.pool, subject, text, labels); },
+      // Keptn's re-evaluation: the SLO is evaluated again now, before its alert is read.
+      recheckSlo: async (slo, now) => { await evaluateAll(db.pool, new SloRegistry(db.pool), { prometheusUrl: config.PROMETHEUS_URL, runbookBaseUrl: `${config.publicUrl}/api/v1` }, now, [slo]); },
+    },
   });
+  // An alert arriving (or an approval) wakes remediation at once instead of at its next tick.
+  const wake = () => {
+    if (controllers?.isLeader()) void controllers.wake(REMEDIATION).catch(() => {});
+  };
+  app.alertEvents.on('changed', wake);
+  const notifier = startNotifier({ db: db.pool, key: secretsKey(config.PILOTHOUSE_SECRETS_KEY), externalUrl: config.publicUrl, log: (msg, f) => app.log.warn({ ...f, component: 'notifications' }, msg) });
+  app.alertEvents.on('changed', () => notifier.wake());
   // With PORT=0 the real port is known only now.
   const port = Number(new URL(address).port);
   const url = config.PUBLIC_URL ? config.publicUrl : config.publicUrl.replace(/:\d+$/, `:${port}`);
   if (url !== config.publicUrl) Object.assign(config, { publicUrl: url });
   // Every job starts here, once the server listens; app.inject tests evaluate SLOs on demand.
-  const sloJob = startSloJob(db.pool, new SloRegistry(db.pool), { prometheusUrl: config.PROMETHEUS_URL, runbookBaseUrl: `${url}/api/v1` }, app.log, config.PILOTHOUSE_JOB_INTERVAL_SECONDS);
+  const sloJob = startSloJob(db.pool, new SloRegistry(db.pool), { prometheusUrl: config.PROMETHEUS_URL, runbookBaseUrl: `${url}/api/v1` }, app.log, config.PILOTHOUSE_JOB_INTERVAL_SECONDS, (changes) => app.alertEvents.emit('changed', { slo: changes }));
   const lines = [
     '',
     `  Pilothouse is ready at ${url}  (${Math.round(performance.now() - started)} ms)`,
@@ -88,6 +110,7 @@ export async function startServer(config: Config, print: (line: string) => void 
       fleetCostJob?.stop();
       sloJob.stop();
       backups?.stop();
+      await notifier.stop();
       await controllers?.stop();
       await demo?.stop();
       usageJobs.stop();

@@ -2,8 +2,11 @@
 // own. What each role may do over HTTP is server/auth/roles.ts's business.
 
 export const PLATFORM_ROLES = ['admin', 'sre', 'viewer'] as const;
-/** Platform roles only a token can hold: a machine with one job, seeing no tenant (CI posting load-test runs). */
-export const PLATFORM_TOKEN_ROLES = ['loadtest'] as const;
+/**
+ * Platform roles only a token can hold: a machine with one job, seeing no tenant (CI posting
+ * load-test runs; Alertmanager sending alerts).
+ */
+export const PLATFORM_TOKEN_ROLES = ['loadtest', 'alerts'] as const;
 export const TENANT_ROLES = ['owner', 'admin', 'member', 'ingest'] as const;
 export const MEMBER_ROLES = ['owner', 'admin', 'member'] as const;
 export type PlatformRole = (typeof PLATFORM_ROLES)[number];

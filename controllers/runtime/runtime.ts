@@ -32,6 +32,8 @@ export interface RuntimeOptions {
   /** a dry-run decision already recorded this recently is not recorded again */
   dryRunRepeatMs?: number;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** the time observe() sees (tests inject a clock); default the wall clock */
+  clock?: () => Date;
   /** test hook: runs before each decision is applied (after it is recorded) */
   beforeApply?: (controller: string, index: number) => Promise<void> | void;
 }
@@ -103,6 +105,7 @@ export class ControllerRuntime {
   private readonly opts: RuntimeOptions;
   private readonly buckets = new Map<string, Bucket>();
   private readonly running = new Map<string, Promise<RunReport>>();
+  private readonly woken = new Map<string, Promise<RunReport>>();
   private tasks: ScheduledTask[] = [];
   private renewTimer: NodeJS.Timeout | undefined;
   private leadership: Leadership = { leader: false, epoch: 0, holder: null };
@@ -223,6 +226,24 @@ export class ControllerRuntime {
     this.leadership = { leader: false, epoch: this.leadership.epoch, holder: null };
   }
 
+  /**
+   * Runs a controller as soon as it can: now, or right after the run in flight (which may
+   * have observed the world before the news that woke it). Several wakes make one run.
+   */
+  wake(name: string): Promise<RunReport> {
+    const inFlight = this.running.get(name);
+    if (!inFlight) return this.runOnce(name);
+    let next = this.woken.get(name);
+    if (!next) {
+      next = inFlight.catch(() => undefined).then(() => {
+        this.woken.delete(name);
+        return this.runOnce(name);
+      });
+      this.woken.set(name, next);
+    }
+    return next;
+  }
+
   /** Runs one controller once (the schedule calls this; so can tests and the API). */
   runOnce(name: string): Promise<RunReport> {
     const inFlight = this.running.get(name);
@@ -249,7 +270,7 @@ export class ControllerRuntime {
     const end = this.metrics.duration.startTimer({ controller: name });
     let outcome = 'ok';
     try {
-      const observed = await c.observe({ db: this.db, kube: this.kube, now: new Date() });
+      const observed = await c.observe({ db: this.db, kube: this.kube, now: this.opts.clock?.() ?? new Date() });
       const decisions = c.decide(observed);
       report.decisions = decisions.length;
       const failedTargets = new Set<string>();

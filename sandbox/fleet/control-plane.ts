@@ -37,6 +37,9 @@ export function templateHash(template: unknown): string {
 interface PodClock { boundAt: number; runningAt: number; readyAt: number }
 
 const isTerminal = (p: KObject) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+/** A pod carrying this annotation crash-loops (its containers exit at once): a fault for tests and drills. */
+export const CRASH_LOOP_ANNOTATION = 'sandbox.pilothouse.io/crash-loop';
+
 const isReady = (p: KObject) => (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
 /** Objects grouped by the uid of each owner they name (one list, many lookups). */
 function byOwner(items: StoredObject[]): Map<string, StoredObject[]> {
@@ -70,6 +73,7 @@ export class ControlPlane {
   private readonly unschedulableSince = new Map<string, number>();
   private readonly lastSchedulingEvent = new Map<string, number>();
   private readonly pvcSeen = new Map<string, number>();
+  private readonly crashSeen = new Map<string, number>();
   private podIp = 0;
   private lastExpiry = 0;
 
@@ -422,6 +426,10 @@ export class ControlPlane {
         this.clocks.set(pod.metadata.uid, clock);
       }
       const containers: any[] = pod.spec.containers ?? [];
+      if (pod.metadata.annotations?.[CRASH_LOOP_ANNOTATION] === 'true' && now >= clock.runningAt) {
+        this.crashLoop(pod, containers, t);
+        continue;
+      }
       const running = now >= clock.runningAt;
       const ready = now >= clock.readyAt;
       const started = k8sTime(new Date(clock.runningAt));
@@ -453,6 +461,30 @@ export class ControlPlane {
         }
       }
     }
+  }
+
+  /**
+   * A pod marked to crash (a test or demo fault: its containers exit at once) loops as the
+   * kubelet's back-off shows it: Running phase, not ready, each container waiting in
+   * CrashLoopBackOff with a growing restartCount and the last exit code.
+   */
+  private crashLoop(pod: StoredObject, containers: any[], t: string): void {
+    const prev = (pod.status?.containerStatuses ?? []) as any[];
+    const last = this.crashSeen.get(pod.metadata.uid) ?? 0;
+    const restarts = Math.max(0, ...prev.map((c) => c.restartCount ?? 0));
+    const due = this.now() - last >= this.timings.readyMs[1];
+    if (prev.some((c) => c.state?.waiting?.reason === 'CrashLoopBackOff') && !due) return;
+    let conditions = pod.status?.conditions as any[];
+    const message = `containers with unready status: [${containers.map((c) => c.name).join(' ')}]`;
+    conditions = setCondition(conditions, { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady', message }, t);
+    conditions = setCondition(conditions, { type: 'Ready', status: 'False', reason: 'ContainersNotReady', message }, t);
+    const containerStatuses = containers.map((c) => ({
+      name: c.name, image: c.image, ready: false, started: false, restartCount: restarts + 1,
+      state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off 10s restarting failed container=${c.name} pod=${pod.metadata.name}` } },
+      lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: t, finishedAt: t } },
+    }));
+    this.safeUpdate(() => this.store.update(R.pods, pod.metadata.namespace, pod.metadata.name, { ...pod, status: { ...pod.status, phase: 'Running', conditions, containerStatuses, podIP: pod.status?.podIP ?? this.nextPodIp() } }, { subresource: 'status' }));
+    this.crashSeen.set(pod.metadata.uid, this.now());
   }
 
   private nextPodIp(): string {
@@ -509,6 +541,7 @@ export class ControlPlane {
   prune(): void {
     const live = new Set(this.store.list(R.pods, undefined).items.map((p) => p.metadata.uid));
     for (const uid of this.clocks.keys()) if (!live.has(uid)) this.clocks.delete(uid);
+    for (const uid of this.crashSeen.keys()) if (!live.has(uid)) this.crashSeen.delete(uid);
     for (const uid of this.unschedulableSince.keys()) if (!live.has(uid)) this.unschedulableSince.delete(uid);
   }
 }

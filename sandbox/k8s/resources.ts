@@ -82,7 +82,7 @@ export const RESOURCES: ResourceType[] = [
     defaults(o) { o.spec ??= {}; o.status ??= {}; },
   }),
   core('pods', 'pod', 'Pod', true, {
-    shortNames: ['po'], subresources: ['status'], generation: true,
+    shortNames: ['po'], subresources: ['status', 'eviction'], generation: true,
     fields: ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'status.phase', 'status.podIP', 'status.nominatedNodeName'],
     decode: (o) => decodeProblem(o.spec?.priority, 'int32', 'PodSpec.spec.priority') ?? decodeProblem(o.spec?.priorityClassName, 'string', 'PodSpec.spec.priorityClassName'),
     // spec.priority and spec.preemptionPolicy are the Priority admission plugin's (priority.ts).

@@ -242,7 +242,7 @@ export class SandboxApiServer {
     }
     const { rt, namespace, name, subresource } = target;
     if (rt.readOnly) return this.handleMetrics(req, rt, namespace, name);
-    if (subresource && !rt.subresources.includes(subresource as 'status' | 'scale')) throw unknownResource();
+    if (subresource && !rt.subresources.includes(subresource as 'status' | 'scale' | 'eviction')) throw unknownResource();
     const query = q(req);
     const dryRun = query.dryRun === 'All';
     if (!name) {
@@ -269,6 +269,7 @@ export class SandboxApiServer {
     }
     if (rt.namespaced && !namespace) throw unknownResource();
     if (subresource === 'scale') return this.handleScale(req, rt, namespace, name, dryRun);
+    if (subresource === 'eviction') return this.handleEviction(req, rt, namespace!, name, dryRun);
     const sub = subresource === 'status' ? 'status' as const : undefined;
     switch (method) {
       case 'GET': return { code: 200, body: this.store.get(rt, namespace, name) };
@@ -323,6 +324,35 @@ export class SandboxApiServer {
     const next = { ...current, spec: { ...current.spec, replicas: replicas ?? 0 } };
     const updated = this.store.update(rt, namespace, name, next, { dryRun });
     return { code: 200, body: toScale(updated) };
+  }
+
+  /**
+   * The Eviction API (policy/v1 Eviction posted to pods/<name>/eviction): refused with 429
+   * while a PodDisruptionBudget selecting the pod allows no disruption, as the API server's
+   * eviction REST handler does; otherwise the budget's disruptionsAllowed goes down by one
+   * and the pod is deleted gracefully.
+   */
+  private handleEviction(req: FastifyRequest, rt: ResourceType, namespace: string, name: string, dryRun: boolean) {
+    if (req.method.toUpperCase() !== 'POST') throw methodNotAllowed();
+    const body = (parseBody(req) ?? {}) as { kind?: string; metadata?: { name?: string }; deleteOptions?: DeleteOptions };
+    if (body.metadata?.name && body.metadata.name !== name) throw badRequest(`name in URL does not match name in Eviction object`);
+    const pod = this.store.get(rt, namespace, name);
+    const pdbRt = findResource('policy', 'v1', 'poddisruptionbudgets')!;
+    const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed' || pod.status?.phase === 'Pending';
+    const budgets = this.store.list(pdbRt, namespace, {}).items
+      .filter((b) => b.spec?.selector && matchesLabels(fromLabelSelector(b.spec.selector), pod.metadata.labels));
+    if (budgets.length > 1) throw new ApiError(500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
+    const pdb = budgets[0];
+    if (pdb && !terminal && !pod.metadata.deletionTimestamp) {
+      if ((pdb.status?.disruptionsAllowed ?? 0) < 1) {
+        throw new ApiError(429, 'TooManyRequests', 'Cannot evict pod as it would violate the pod\'s disruption budget.', {
+          causes: [{ reason: 'DisruptionBudget', message: `The disruption budget ${pdb.metadata.name} needs ${pdb.status?.desiredHealthy ?? 0} healthy pods and has ${pdb.status?.currentHealthy ?? 0} currently` }],
+        });
+      }
+      if (!dryRun) this.store.update(pdbRt, namespace, pdb.metadata.name, { ...pdb, status: { ...pdb.status, disruptionsAllowed: pdb.status.disruptionsAllowed - 1 } }, { subresource: 'status' });
+    }
+    this.store.delete(rt, namespace, name, { ...body.deleteOptions, dryRun });
+    return { code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
   }
 
   private handleMetrics(req: FastifyRequest, rt: ResourceType, namespace: string | undefined, name: string | undefined) {

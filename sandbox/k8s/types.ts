@@ -46,7 +46,7 @@ export interface WatchEvent {
 /** One cause of a 422 Invalid: the field and what is wrong with it. */
 export interface StatusCause { reason?: string; message: string; field?: string }
 
-export type Subresource = 'status' | 'scale';
+export type Subresource = 'status' | 'scale' | 'eviction';
 
 export interface ResourceType {
   group: string;

@@ -19,6 +19,8 @@ export const PERMISSIONS = [
   // platform-scoped
   'tenants:list', 'tenants:create', 'platform:tokens', 'fleet:read', 'fleet:write',
   'meters:write', 'prices:write', 'billing:write', 'slo:read', 'slo:write', 'loadtests:read', 'loadtests:write',
+  // alerts in (only the alerts token role and admins send them), remediation and notifications
+  'alerts:ingest', 'alerts:read', 'remediation:read', 'remediation:write', 'remediation:approve', 'notifications:read', 'notifications:write',
   // platform-scoped, except controllers:read, which tenant roles hold for their own tenant's decisions
   'controllers:read', 'controllers:write',
 ] as const;
@@ -35,13 +37,14 @@ export const TENANT_ROLE_PERMISSIONS: Record<TenantRole, readonly Permission[]> 
 
 export const PLATFORM_ROLE_PERMISSIONS: Record<PlatformRole, readonly Permission[]> = {
   admin: PERMISSIONS,
-  sre: [...READS, 'workspaces:write', 'fleet:write', 'controllers:write', 'slo:write', 'loadtests:write'],
+  sre: [...READS, 'workspaces:write', 'fleet:write', 'controllers:write', 'slo:write', 'loadtests:write', 'remediation:write', 'remediation:approve', 'notifications:write'],
   viewer: READS,
 };
 
 /** What a platform token role may do: its grants, and nothing a platform role would add. */
 export const PLATFORM_TOKEN_ROLE_GRANTS: Record<PlatformTokenRole, readonly Permission[]> = {
   loadtest: ['loadtests:write'],
+  alerts: ['alerts:ingest'],
 };
 
 export function isPlatformTokenRole(role: string): role is PlatformTokenRole {

@@ -21,5 +21,8 @@ import slo from './slo.ts';
 import fleetCosts from './fleet-costs.ts';
 import fleet from './fleet.ts';
 import loadtests from './loadtests.ts';
+import alerts from './alerts.ts';
+import remediation from './remediation.ts';
+import notifications from './notifications.ts';
 
-export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, workspaceRestore, usageEvents, usage, pricing, otlp, faro, frontend, traces, controllers, quota, fleetMode, slo, fleetCosts, fleet, loadtests];
+export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, workspaceRestore, usageEvents, usage, pricing, otlp, faro, frontend, traces, controllers, quota, fleetMode, slo, fleetCosts, fleet, loadtests, alerts, remediation, notifications];

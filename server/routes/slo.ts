@@ -237,6 +237,7 @@ export default async function slo(app: FastifyInstance) {
     const names = req.body.slos;
     if (names) for (const n of names) await registry.get(n);
     const out = await evaluateAll(app.db, registry, opts(), new Date(), names);
+    if (out.some((r) => r.change)) app.alertEvents.emit('changed', { slo: out.flatMap((r) => (r.change ? [r.change] : [])) });
     return { items: out.map((o) => ({ slo: o.slo, alert: o.evaluation?.alert ?? 'unknown', error: o.error ?? null })) };
   });
 

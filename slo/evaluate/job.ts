@@ -4,7 +4,7 @@ import cron from 'node-cron';
 import type { Db } from '../../db/pool.ts';
 import { everySeconds, runOncePerPeriod } from '../../db/scheduled.ts';
 import type { SloRegistry } from '../registry.ts';
-import { runbookUrl } from '../rules/generate.ts';
+import { pascal, runbookUrl } from '../rules/generate.ts';
 import { PostgresSource } from '../sources/postgres.ts';
 import { PrometheusClient, PrometheusSource } from '../sources/prometheus.ts';
 import type { SliSource } from '../sources/source.ts';
@@ -39,12 +39,21 @@ export interface SloOutcome {
   change: AlertChange | null;
 }
 
+/** The labels and name of the SLO's alert: the same as the generated Prometheus rule's. */
+export function sloAlertIdentity(slo: SloDefinition) {
+  return {
+    labels: { ...slo.labels, service: slo.service, slo: slo.name },
+    alertname: (severity: string) => `${pascal(slo.name)}${severity === 'page' ? 'Page' : 'Ticket'}BurnRate`,
+    summary: `${slo.displayName}: the error budget of a ${slo.objective * 100}% objective is burning too fast.`,
+  };
+}
+
 export async function evaluateOne(db: Db, slo: SloDefinition, sources: Partial<Record<SourceType, SliSource>>, now: Date, runbookBase: string): Promise<SloOutcome> {
   const source = sources[slo.sourceType];
   try {
     if (!source) throw new Error(`${slo.sourceType} is not configured: set PROMETHEUS_URL to evaluate this SLO`);
     const evaluation = evaluateSlo(slo, await measure(slo, source, now), now);
-    const change = await storeEvaluation(db, evaluation, (sev) => runbookUrl(slo, sev as 'page' | 'ticket', runbookBase));
+    const change = await storeEvaluation(db, evaluation, (sev) => runbookUrl(slo, sev as 'page' | 'ticket', runbookBase), sloAlertIdentity(slo));
     return { slo: slo.name, evaluation, change };
   } catch (err) {
     const error = (err as Error).message;
@@ -62,8 +71,8 @@ export async function evaluateAll(db: Db, registry: SloRegistry, opts: Evaluator
   return out;
 }
 
-/** Every minute (or `intervalSeconds`), once across all replicas (db/scheduled.ts). */
-export function startSloJob(db: Db, registry: SloRegistry, opts: EvaluatorOptions, log: Log, intervalSeconds = 60): { stop(): void } {
+/** Every minute (or `intervalSeconds`), once across all replicas (db/scheduled.ts); `onChange` hears alert changes. */
+export function startSloJob(db: Db, registry: SloRegistry, opts: EvaluatorOptions, log: Log, intervalSeconds = 60, onChange?: (changes: AlertChange[]) => void): { stop(): void } {
   const task = cron.schedule(everySeconds(intervalSeconds), async () => {
     try {
       const outcome = await runOncePerPeriod(db, 'slo-evaluation', intervalSeconds * 1000, () => evaluateAll(db, registry, opts));
@@ -71,6 +80,8 @@ export function startSloJob(db: Db, registry: SloRegistry, opts: EvaluatorOption
       for (const r of results) {
         if (r.change) log.warn({ slo: r.slo, from: r.change.from, to: r.change.to }, 'SLO alert state changed');
       }
+      const changes = results.flatMap((r) => (r.change ? [r.change] : []));
+      if (changes.length) onChange?.(changes);
     } catch (err) {
       log.error({ err }, 'SLO evaluation failed');
     }

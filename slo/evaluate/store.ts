@@ -2,6 +2,7 @@
 import type { Db } from '../../db/pool.ts';
 import { withTransaction } from '../../db/pool.ts';
 import type { Evaluation } from './evaluate.ts';
+import { recordSloAlertChange } from '../alerts/store.ts';
 
 export interface AlertChange {
   slo: string;
@@ -35,7 +36,14 @@ const minute = (d: Date) => new Date(Math.floor(d.getTime() / 60_000) * 60_000);
  * alert change against the last known state. A second replica storing the same minute
  * changes nothing: the row key absorbs it, and the per-SLO lock orders the two.
  */
-export async function storeEvaluation(db: Db, e: Evaluation | { slo: string; at: Date; objective: number; period: { from: Date; to: Date }; error: string }, runbookUrl?: (severity: string) => string | undefined): Promise<AlertChange | null> {
+/** How the SLO's alert is named and labelled, as its generated Prometheus rule (slo/rules). */
+export interface SloAlertIdentity {
+  labels: Record<string, string>;
+  alertname(severity: string): string;
+  summary?: string;
+}
+
+export async function storeEvaluation(db: Db, e: Evaluation | { slo: string; at: Date; objective: number; period: { from: Date; to: Date }; error: string }, runbookUrl?: (severity: string) => string | undefined, alert?: SloAlertIdentity): Promise<AlertChange | null> {
   return withTransaction(db, async (c) => {
     await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`slo:${e.slo}`]);
     const at = minute(e.at);
@@ -59,6 +67,8 @@ export async function storeEvaluation(db: Db, e: Evaluation | { slo: string; at:
       'INSERT INTO slo_alert_events (slo_name, at, from_state, to_state, severity, runbook_url, details) VALUES ($1, $2, $3, $4, $5, $6, $7)',
       [e.slo, at, from, e.alert, severity, runbookUrl?.(severity) ?? null, JSON.stringify({ burnRates: e.burnRates, budgetRemaining: e.budgetRemaining })],
     );
+    // The alert instance is written in the same transaction: remediation and notifications read it.
+    if (alert) await recordSloAlertChange(c, { slo: e.slo, from, to: e.alert, at, labels: alert.labels, alertname: alert.alertname, runbookUrl, summary: alert.summary });
     return { slo: e.slo, from, to: e.alert, at };
   });
 }

@@ -16,6 +16,7 @@ export const NAV: NavItem[] = [
   { href: '/traces', label: 'Traces', permission: 'telemetry:read' },
   { href: '/frontend', label: 'Frontend', permission: 'telemetry:read' },
   { href: '/slos', label: 'SLOs', permission: 'slo:read' },
+  { href: '/alerts', label: 'Alerts', permission: 'alerts:read' },
   { href: '/controllers', label: 'Controllers', permission: 'controllers:read' },
   { href: '/loadtests', label: 'Load tests', permission: 'loadtests:read' },
 ];
