@@ -58,7 +58,7 @@ const roundMinutes = (ms: number) => Math.max(MINUTE, Math.round(ms / MINUTE) * 
  */
 export function workbookTiers(periodMs: number, policies: readonly TierPolicy[] = WORKBOOK_POLICIES): AlertTier[] {
   const scale = Math.min(1, periodMs / FIXED_WINDOWS_FROM);
-  const reference = periodMs >= FIXED_WINDOWS_FROM ? periodMs : FIXED_WINDOWS_FROM;
+  const reference = Math.max(periodMs, FIXED_WINDOWS_FROM);
   return policies.map((p) => {
     const longMs = scale === 1 ? p.longMs : Math.max(MIN_WINDOW_MS * 2, roundMinutes(p.longMs * scale));
     const shortMs = scale === 1 ? p.shortMs : Math.max(MIN_WINDOW_MS, roundMinutes(p.shortMs * scale));

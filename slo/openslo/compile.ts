@@ -227,7 +227,7 @@ function resolveMetric(m: MetricT, use: 'ratio' | 'threshold', index: Index, fai
     const extra = Object.keys(spec).filter((k) => k !== 'query');
     if (extra.length) throw fail(['spec', extra[0]!], 'is not a Prometheus metric field Pilothouse reads', 'give only query: <series selector>');
     if (typeof spec.query !== 'string') throw fail(['spec', 'query'], 'is required', use === 'ratio' ? 'add query: a counter selector such as http_requests_total{code=~"5.."}' : 'add query: a histogram bucket selector such as http_request_duration_seconds_bucket{job="api"}');
-    let sel;
+    let sel: ReturnType<typeof parseSelector>;
     try {
       sel = parseSelector(spec.query);
     } catch (err) {

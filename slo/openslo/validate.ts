@@ -122,17 +122,38 @@ export function sliRules(spec: SliSpecT, path: Path, report: Report): void {
   }
   const r = ratioMetric!;
   const rp = [...path, 'ratioMetric'];
-  if (r.total && r.raw) return report([...rp, 'raw'], 'is given together with total', 'keep either good or bad with total, or raw with rawType');
+  if (r.total && r.raw) {
+    report([...rp, 'raw'], 'is given together with total', 'keep either good or bad with total, or raw with rawType');
+    return;
+  }
   if (r.raw) {
-    if (r.good || r.bad) return report([...rp, r.good ? 'good' : 'bad'], 'is given together with raw', 'remove good and bad: raw is a precomputed ratio');
-    if (!r.rawType) return report([...rp, 'rawType'], 'is required with raw', 'add rawType: success (raw is good ÷ total) or failure (bad ÷ total)');
+    if (r.good || r.bad) {
+    report([...rp, r.good ? 'good' : 'bad'], 'is given together with raw', 'remove good and bad: raw is a precomputed ratio');
+    return;
+  }
+    if (!r.rawType) {
+    report([...rp, 'rawType'], 'is required with raw', 'add rawType: success (raw is good ÷ total) or failure (bad ÷ total)');
+    return;
+  }
     metricRules(r.raw, [...rp, 'raw'], report);
     return;
   }
-  if (!r.total) return report([...rp, 'total'], 'is required', 'add total: the count of all events (or use raw with rawType for a precomputed ratio)');
-  if (r.good && r.bad) return report([...rp, 'bad'], 'is given together with good', 'keep either good or bad (with total), not both');
-  if (!r.good && !r.bad) return report(rp, 'has neither good nor bad', 'add good (or bad) beside total');
-  if (r.rawType) return report([...rp, 'rawType'], 'applies to raw only', 'remove rawType, or use raw instead of good/bad and total');
+  if (!r.total) {
+    report([...rp, 'total'], 'is required', 'add total: the count of all events (or use raw with rawType for a precomputed ratio)');
+    return;
+  }
+  if (r.good && r.bad) {
+    report([...rp, 'bad'], 'is given together with good', 'keep either good or bad (with total), not both');
+    return;
+  }
+  if (!r.good && !r.bad) {
+    report(rp, 'has neither good nor bad', 'add good (or bad) beside total');
+    return;
+  }
+  if (r.rawType) {
+    report([...rp, 'rawType'], 'applies to raw only', 'remove rawType, or use raw instead of good/bad and total');
+    return;
+  }
   for (const k of ['good', 'bad', 'total'] as const) if (r[k]) metricRules(r[k]!, [...rp, k], report);
 }
 
@@ -149,9 +170,15 @@ function refOrInline(item: Record<string, unknown>, ref: string, kind: Kind, pat
     if (inline.length > 0) report([...path, inline[0]!], `is given together with ${ref}`, `keep either ${ref}: <name> or an inline ${kind} (kind, metadata, spec), not both`);
     return;
   }
-  if (inline.length === 0) return report(path, `has neither ${ref} nor an inline ${kind}`, `write ${ref}: <name of an ${kind}>, or kind: ${kind} with metadata and spec`);
+  if (inline.length === 0) {
+    report(path, `has neither ${ref} nor an inline ${kind}`, `write ${ref}: <name of an ${kind}>, or kind: ${kind} with metadata and spec`);
+    return;
+  }
   for (const k of ['kind', 'metadata', 'spec']) {
-    if (item[k] === undefined) return report([...path, k], `is required for an inline ${kind}`, k === 'kind' ? `add kind: ${kind}` : `add ${k}`);
+    if (item[k] === undefined) {
+    report([...path, k], `is required for an inline ${kind}`, k === 'kind' ? `add kind: ${kind}` : `add ${k}`);
+    return;
+  }
   }
   metadataRules(item.metadata as AnyDoc['metadata'], [...path, 'metadata'], report);
   if (kind === 'AlertPolicy') policyRules(item.spec as AlertPolicySpecT, [...path, 'spec'], report);

@@ -386,7 +386,15 @@ spec:
 `);
   const at = new Date();
   let queries = 0;
-  const counting = new Proxy(t.db, { get: (o, k) => (k === 'query' ? (...args: unknown[]) => (queries++, (o.query as (...x: unknown[]) => unknown).apply(o, args)) : Reflect.get(o, k)) });
+  const counting = new Proxy(t.db, {
+    get: (o, k) => {
+      if (k !== 'query') return Reflect.get(o, k);
+      return (...args: unknown[]) => {
+        queries++;
+        return (o.query as (...x: unknown[]) => unknown).apply(o, args);
+      };
+    },
+  });
   // Twice: the first pass sums the old hours, the second reads them summed.
   for (const round of [1, 2]) {
     queries = 0;
