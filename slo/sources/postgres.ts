@@ -123,7 +123,7 @@ function sources(ind: Indicator): { bad?: Bound; good?: Bound; total: Bound } {
 }
 
 /** The request-rollup rows a `requests` query keeps, and the amount each row adds, for RequestRings. */
-function ringReader(q: PgQuery, ind: Indicator, amount: 'total' | 'good'): { keep: (r: RingRow) => boolean; amount: (r: RingRow) => number } {
+function ringReader(q: PgQuery, ind: Indicator, amount: 'total' | 'good'): { keep: (r: RingRow) => boolean; amount: (r: RingRow) => number; services?: Set<string> } {
   rowSource(q, ind, []); // the same checks as a direct query (bucket bounds, operators)
   const f = q.filters;
   const services = f.service ? new Set(list(f.service)) : undefined;
@@ -132,10 +132,9 @@ function ringReader(q: PgQuery, ind: Indicator, amount: 'total' | 'good'): { kee
   const keep = (r: RingRow) => (!services || services.has(r.service)) && (!routes || routes.has(r.route))
     && (!excluded || !(excluded.has(r.route) || excluded.has(r.route.replace(/^[A-Z]+ /, ''))));
   const base = (r: RingRow) => (f.outcome === 'error' ? r.errors : f.outcome === 'success' ? r.requests - r.errors : r.requests);
-  if (amount === 'total' || ind.kind !== 'threshold') return { keep, amount: base };
+  if (amount === 'total' || ind.kind !== 'threshold') return { keep, amount: base, services };
   const i = LATENCY_BUCKETS_MS.indexOf((ind.value * 1000) as (typeof LATENCY_BUCKETS_MS)[number]);
-  const atMost = (r: RingRow) => r.buckets.slice(0, i + 1).reduce((a, b) => a + b, 0);
-  return { keep, amount: ind.op === 'lte' ? atMost : (r) => r.requests - atMost(r) };
+  return { keep, amount: ind.op === 'lte' ? (r) => r.atMost[i]! : (r) => r.requests - r.atMost[i]!, services };
 }
 
 export class PostgresSource implements SliSource {
@@ -166,8 +165,8 @@ export class PostgresSource implements SliSource {
       ? { total: ringReader(ind.metric as PgQuery, ind, 'total'), other: ringReader(ind.metric as PgQuery, ind, 'good'), bad: false }
       : { total: ringReader(ind.total as PgQuery, ind, 'total'), other: ringReader((ind.bad ?? ind.good) as PgQuery, ind, 'total'), bad: !!ind.bad };
     return ranges.map((r) => {
-      const total = rings.sum(r.from.getTime(), pick.total.keep, pick.total.amount);
-      const other = rings.sum(r.from.getTime(), pick.other.keep, pick.other.amount);
+      const total = rings.sum(r.from.getTime(), pick.total.keep, pick.total.amount, pick.total.services);
+      const other = rings.sum(r.from.getTime(), pick.other.keep, pick.other.amount, pick.other.services);
       return { total, bad: pick.bad ? other : Math.max(0, total - other) };
     });
   }

@@ -17,6 +17,8 @@ export interface RingRow {
   errors: number;
   /** per-bucket counts (not cumulative), BUCKET_COUNT of them */
   buckets: number[];
+  /** atMost[i]: requests in buckets 0..i (at most the i-th bound) */
+  atMost: number[];
 }
 
 const HOUR = 3_600_000;
@@ -51,10 +53,16 @@ export class RequestRings {
   readonly starts: number[];
   readonly end: number;
   readonly rows: RingRow[];
+  private readonly byService = new Map<string, RingRow[]>();
   constructor(starts: number[], end: number, rows: RingRow[]) {
     this.starts = starts;
     this.end = end;
     this.rows = rows;
+    for (const r of rows) {
+      const list = this.byService.get(r.service);
+      if (list) list.push(r);
+      else this.byService.set(r.service, [r]);
+    }
   }
 
   static async load(db: Queryable, starts: readonly number[], end: number): Promise<RequestRings> {
@@ -76,12 +84,21 @@ export class RequestRings {
          FROM (SELECT service, route, hour AS t, requests, errors, buckets AS b FROM slo_request_hours
                 WHERE hour >= $5 AND hour < $6 AND hour <> ALL($7::timestamptz[])
                UNION ALL
+               -- minutes before the first whole hour and after the last final one
                SELECT service, route, minute, requests, errors, buckets::float8[] FROM request_rollups
-                WHERE minute >= $2 AND minute < $3
-                  AND (minute < $5 OR minute >= $6 OR ${HOUR_OF('minute')} = ANY($7::timestamptz[]))) x
+                WHERE (minute >= $2 AND minute < $5) OR (minute >= $6 AND minute < $3)
+               UNION ALL
+               -- minutes of the hours a ring start cuts (each an index range of its own)
+               SELECT r.service, r.route, r.minute, r.requests, r.errors, r.buckets::float8[]
+                 FROM unnest($7::timestamptz[]) h JOIN request_rollups r ON r.minute >= h AND r.minute < h + interval '1 hour'
+                WHERE h >= $5 AND h < $6) x
         GROUP BY 1, 2, 3`,
       [[...desc].reverse().map((s) => new Date(s)), new Date(lo), new Date(end), desc.length, new Date(hourFrom), new Date(hourTo), cut]);
-    return new RequestRings(desc, end, rows.map((r) => ({ service: r.service, route: r.route, ring: r.ring, requests: Number(r.requests), errors: Number(r.errors), buckets: r.b.map(Number) })));
+    return new RequestRings(desc, end, rows.map((r) => {
+      const buckets = r.b.map(Number);
+      let run = 0;
+      return { service: r.service, route: r.route, ring: r.ring, requests: Number(r.requests), errors: Number(r.errors), buckets, atMost: buckets.map((b) => (run += b)) };
+    }));
   }
 
   /** Whether a range [from, to) can be answered: it ends at `end` and starts at a ring start. */
@@ -89,11 +106,12 @@ export class RequestRings {
     return to === this.end && this.starts.includes(from);
   }
 
-  /** Sum of `amount` over rows matching `keep` in rings newer than `from`. */
-  sum(from: number, keep: (row: RingRow) => boolean, amount: (row: RingRow) => number): number {
+  /** Sum of `amount` over rows matching `keep` in rings newer than `from` (only `services`' rows when given). */
+  sum(from: number, keep: (row: RingRow) => boolean, amount: (row: RingRow) => number, services?: ReadonlySet<string>): number {
     const last = this.starts.indexOf(from);
     let total = 0;
-    for (const row of this.rows) if (row.ring <= last && keep(row)) total += amount(row);
+    const lists = services ? [...services].map((s) => this.byService.get(s) ?? []) : [this.rows];
+    for (const list of lists) for (const row of list) if (row.ring <= last && keep(row)) total += amount(row);
     return total;
   }
 }
