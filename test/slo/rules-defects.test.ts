@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -125,4 +125,19 @@ test('promtool: with no bad-events series at all, the SLI error ratio is 0 and t
     }],
   }));
   assert.match((await promtool('test', 'rules', 'healthy.test.yaml')).stdout, /SUCCESS/);
+});
+
+test('promtool accepts the rules of every SLO in the OpenSLO corpus that reads Prometheus', { skip: skipWithout('promtool') }, async () => {
+  const corpus = join(import.meta.dirname, 'fixtures/openslo/valid');
+  const files: string[] = [];
+  for (const f of readdirSync(corpus).filter((x) => x.endsWith('.yaml'))) {
+    const compiled = await compileFiles([join(corpus, f)]);
+    const prom = compiled.slos.filter((s) => s.sourceType === 'Prometheus');
+    if (prom.length === 0) continue;
+    const out = `corpus-${f}`;
+    writeFileSync(join(dir, out), toYaml(generateRules(prom, { runbookBaseUrl: BASE }).file));
+    files.push(out);
+  }
+  assert.ok(files.length >= 6, files.join(', '));
+  assert.match((await promtool('check', 'rules', ...files)).stdout, /SUCCESS/);
 });
