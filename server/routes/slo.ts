@@ -142,12 +142,14 @@ export default async function slo(app: FastifyInstance) {
 
 
   const listSlos = async () => {
-    const [{ slos, problems }, latest] = await Promise.all([registry.all(), latestEvaluations(app.db)]);
+    const [{ slos, problems, notices }, latest] = await Promise.all([registry.all(), latestEvaluations(app.db)]);
     const items = slos.map((s) => summary(s, latest.get(objectiveKey(s.name, s.objectiveIndex))));
     // Least budget first; SLOs not evaluated yet (or without events) last.
     const key = (x: Static<typeof Summary>) => x.latest?.budgetRemaining ?? Number.POSITIVE_INFINITY;
     items.sort((a, b) => key(a) - key(b) || a.name.localeCompare(b.name) || a.objectiveIndex - b.objectiveIndex);
-    return { items, problems: problems.map((p) => `${p.file}${p.line ? `:${p.line}` : ''}: ${p.field}: ${p.message}`) };
+    // Valid SLOs that are not evaluated are listed too (as warnings), never left out silently.
+    const shown = [...problems, ...notices.filter((n) => n.level === 'warning')];
+    return { items, problems: shown.map((p) => `${p.file}${p.line ? `:${p.line}` : ''}: ${p.level ? `${p.level}: ` : ''}${p.field}: ${p.message}`) };
   };
   // The list is the same for every caller and changes when the minute job stores its
   // evaluations or a spec changes: both announce themselves (CacheInvalidation, topic slo), so
