@@ -100,7 +100,9 @@ async function pass(source: PostgresSource): Promise<number> {
 }
 
 const log: { text: string; values: unknown[] }[] = [];
-await pass(new PostgresSource(recording(db, log))); // warm-up, and the queries to replay
+// The first pass also sums the month's hours once (slo_request_hours); later passes sum
+// only the hours that became final since. It records the queries to replay.
+const first = await pass(new PostgresSource(recording(db, log)));
 const queries = log.splice(0);
 const engine: number[] = [];
 const raw: number[] = [];
@@ -123,6 +125,7 @@ const best = (xs: number[]) => Math.min(...xs);
 console.log(`one evaluation pass over ${slos.length} SLOs (${queries.length} SQL queries), best of ${TRIALS}:`);
 console.log(`  baseline, the same queries issued raw: ${best(raw).toFixed(0)} ms`);
 console.log(`  Pilothouse evaluation pass:            ${best(engine).toFixed(0)} ms  (${(best(engine) / best(raw)).toFixed(2)}× the raw queries; goal < 1000 ms: ${best(engine) < 1000 ? 'met' : 'NOT met'})`);
+console.log(`  first pass (sums the month into hours once): ${first.toFixed(0)} ms`);
 console.log(`  for scale, each SLO querying alone:    ${perSlo.toFixed(0)} ms per SLO (${SAMPLE} sampled), about ${((perSlo * slos.length) / 1000).toFixed(0)} s per pass`);
 
 await db.end();
