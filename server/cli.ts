@@ -143,8 +143,16 @@ program.command('restore').description('restore the embedded PostgreSQL from the
     process.stdout.write(JSON.stringify(r) + '\n');
   });
 
-program.command('slo').description('service level objectives')
-  .command('rules [files...]').description('print Prometheus rules for OpenSLO specs (default: every spec in slo/specs/)')
+const slo = program.command('slo').description('service level objectives');
+slo.command('validate <paths...>').description('validate OpenSLO v1 files and folders (recursively): every problem with file, line, field and fix; exit 1 when any is invalid')
+  .option('--json', 'print the report as JSON')
+  .action(async (paths: string[], o: { json?: boolean }) => {
+    const { validateFiles } = await import('../slo/catalog.ts');
+    const { formatReport } = await import('../slo/openslo/report.ts');
+    const report = await validateFiles(paths).catch((e: Error) => fail(e.message));
+    process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report), () => process.exit(report.valid ? 0 : 1));
+  });
+slo.command('rules [files...]').description('print Prometheus rules for OpenSLO specs (default: every spec in slo/specs/)')
   .option('--out <file>', 'write the rules to this file instead of standard output')
   .option('--tests [file]', 'also write promtool unit tests (default: next to --out, ending .test.yaml)')
   .option('--runbook-base-url <url>', 'prefix of runbook links (default: PUBLIC_URL/api/v1, where Pilothouse serves runbooks/)')

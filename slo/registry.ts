@@ -9,6 +9,7 @@ import { compileSpecs, type CompileResult } from './openslo/compile.ts';
 import { SpecError } from './openslo/errors.ts';
 import { listSpecFiles, parseYaml, readSpecFiles, type RawDoc } from './openslo/load.ts';
 import type { SloDefinition } from './openslo/types.ts';
+import { validationReport, type ValidationReport } from './openslo/report.ts';
 
 export class SloNotFoundError extends Error {
   readonly statusCode = 404;
@@ -51,20 +52,39 @@ export class SloRegistry {
     }
     const out = compileSpecs(docs, { runbookExists: (p) => existsSync(join(REPO_ROOT, p)) });
     for (const slo of out.slos) if (slo.origin.startsWith('api:')) slo.origin = 'api';
-    return { slos: out.slos, problems: [...problems, ...out.problems] };
+    return { ...out, problems: [...problems, ...out.problems] };
   }
 
   /** All SLOs that compile; problems of the others are returned beside them. */
   async all(): Promise<CompileResult> {
     const f = await this.files();
     const r = this.compile(f.docs, await this.stored());
-    return { slos: r.slos, problems: [...f.problems, ...r.problems] };
+    return { ...r, problems: [...f.problems, ...r.problems] };
   }
 
-  async get(name: string): Promise<SloDefinition> {
-    const slo = (await this.all()).slos.find((s) => s.name === name);
-    if (!slo) throw new SloNotFoundError(`no SLO named ${name}`);
+  /** One objective of an SLO (the first by default). */
+  async get(name: string, objective = 0): Promise<SloDefinition> {
+    const all = (await this.objectives(name));
+    const slo = all.find((s) => s.objectiveIndex === objective);
+    if (!slo) throw new SloNotFoundError(all.length ? `SLO ${name} has no objective ${objective} (it has ${all.length})` : `no SLO named ${name}`);
     return slo;
+  }
+
+  /** Every objective of an SLO, in spec order. */
+  async objectives(name: string): Promise<SloDefinition[]> {
+    const all = (await this.all()).slos.filter((s) => s.name === name);
+    if (!all.length) throw new SloNotFoundError(`no SLO named ${name}`);
+    return all;
+  }
+
+  /** The validation report of a YAML text read together with the shipped specs (nothing stored). */
+  async validate(document: string): Promise<ValidationReport> {
+    const parsed = parseYaml(document, 'submitted spec');
+    const f = await this.files();
+    const r = validationReport([...f.docs, ...parsed.docs], parsed.problems, { runbookExists: (p) => existsSync(join(REPO_ROOT, p)) });
+    const mine = (p: { file: string }) => p.file === 'submitted spec';
+    const names = new Set(r.documents.filter((d) => mine(d) && d.kind === 'SLO').map((d) => d.name));
+    return { ...r, evaluated: r.evaluated.filter((e) => names.has(e.split(' ')[0]!)), errors: r.errors.filter(mine), warnings: r.warnings.filter(mine), notices: r.notices.filter(mine), documents: r.documents.filter(mine), valid: !r.errors.some(mine) };
   }
 
   /**
@@ -89,7 +109,9 @@ export class SloRegistry {
     const compiled = this.compile([...f.docs, ...parsed.docs], others);
     const mine = compiled.problems.filter((p) => p.file === 'submitted spec');
     if (mine.length) throw new SpecError(mine);
-    const slo = compiled.slos.find((s) => s.name === name)!;
+    const slo = compiled.slos.find((s) => s.name === name);
+    // Valid OpenSLO that Pilothouse cannot evaluate is not stored: nothing would read it.
+    if (!slo) throw new SpecError(compiled.notices.filter((p) => p.file === 'submitted spec' && p.level === 'warning'));
     if (replace === undefined) {
       const { rowCount } = await this.db.query('INSERT INTO slo_specs (name, document, created_by) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING', [name, document, actor]);
       if (rowCount === 0) throw new SloConflictError(`an SLO named ${name} already exists; PUT /api/v1/slos/${name} replaces it`);

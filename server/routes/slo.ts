@@ -12,10 +12,11 @@ import { promDuration } from '../../slo/math/duration.ts';
 import { monthlyCompliance } from '../../slo/evaluate/compliance.ts';
 import { minimumMeaningfulEvents } from '../../slo/math/sli.ts';
 import { evaluateAll, sourcesFor } from '../../slo/evaluate/job.ts';
-import { alertEvents, evaluationHistory, latestEvaluations, type StoredEvaluation } from '../../slo/evaluate/store.ts';
+import { alertEvents, evaluationHistory, latestEvaluations, objectiveKey, type StoredEvaluation } from '../../slo/evaluate/store.ts';
 import { SloRegistry } from '../../slo/registry.ts';
 import { runbookUrl } from '../../slo/rules/generate.ts';
 import type { SloDefinition } from '../../slo/openslo/types.ts';
+import { formatProblem, type SpecProblem } from '../../slo/openslo/errors.ts';
 import { UnavailableError } from '../../tenancy/errors.ts';
 import { actorOf } from '../auth/principal.ts';
 import { DateTime, errors, Nullable } from '../schemas.ts';
@@ -44,6 +45,9 @@ const Latest = Type.Object({
 
 const Summary = Type.Object({
   name: Type.String(),
+  objectiveIndex: Type.Integer({ description: 'which objective of the SLO this is (its index in spec.objectives); an SLO with several is listed once per objective' }),
+  objectiveName: Type.String({ description: 'the objective\'s displayName, or its target' }),
+  objectiveCount: Type.Integer({ description: 'how many objectives the SLO has' }),
   displayName: Type.String(),
   service: Type.String(),
   objective: Type.Number(),
@@ -55,22 +59,34 @@ const Summary = Type.Object({
   latest: Nullable(Latest),
 });
 
+const ObjectiveQuery = Type.Object({ objective: Type.Integer({ minimum: 0, maximum: 99, default: 0, description: 'which objective of the SLO (its index in spec.objectives)' }) }, { additionalProperties: false });
 const Detail = Type.Object({
   ...Summary.properties,
+  objectives: Type.Array(Type.Object({ objectiveIndex: Type.Integer(), objectiveName: Type.String(), objective: Type.Number(), latest: Nullable(Latest) }), { description: 'every objective of the SLO, each with its own budget' }),
   description: Type.String(),
   indicator: Type.Object({ name: Type.String(), kind: Type.String(), queries: Type.Record(Type.String(), Type.String()), op: Type.Optional(Type.String()), value: Type.Optional(Type.Number()) }),
   tiers: Type.Array(Type.Object({ severity: Type.String(), factor: Type.Number(), long: Type.String(), short: Type.String(), budgetShare: Nullable(Type.Number()), runbookUrl: Nullable(Type.String()) })),
   runbook: Nullable(Type.String()),
 });
 
+const Problem = Type.Object({ file: Type.String(), line: Nullable(Type.Integer()), kind: Nullable(Type.String()), name: Nullable(Type.String()), field: Type.String(), message: Type.String(), fix: Type.String(), level: Type.String(), text: Type.String() });
+const ValidateResponse = Type.Object({
+  valid: Type.Boolean({ description: 'no errors (warnings name valid SLOs Pilothouse does not evaluate)' }),
+  errors: Type.Array(Problem), warnings: Type.Array(Problem), notices: Type.Array(Problem),
+  evaluated: Type.Array(Type.String()),
+  documents: Type.Array(Type.Object({ kind: Type.String(), name: Type.String(), target: Nullable(Type.String()) })),
+});
+
 const EvaluateBody = Type.Object({ slos: Type.Optional(Type.Array(NameParams.properties.name, { maxItems: 100, description: 'only these SLOs (default: all)' })) }, { additionalProperties: false });
 const HistoryQuery = Type.Object({
+  ...ObjectiveQuery.properties,
   from: Type.Optional(DateTime),
   to: Type.Optional(DateTime),
   points: Type.Integer({ minimum: 10, maximum: 2000, default: 500, description: 'at most this many points, evenly thinned' }),
 }, { additionalProperties: false });
 const HistoryPoint = Type.Object({ at: DateTime, sli: Nullable(Type.Number()), budgetRemaining: Nullable(Type.Number()), burnRate1h: Nullable(Type.Number()), alert: Type.String(), lowTraffic: Type.Boolean() });
 const ComplianceQuery = Type.Object({
+  ...ObjectiveQuery.properties,
   months: Type.Integer({ minimum: 1, maximum: 24, default: 12 }),
   format: Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json', description: 'json, or csv for a spreadsheet' }),
 }, { additionalProperties: false });
@@ -102,7 +118,7 @@ function latestView(e: StoredEvaluation | undefined): Static<typeof Latest> | nu
 
 function summary(s: SloDefinition, latest: StoredEvaluation | undefined): Static<typeof Summary> {
   return {
-    name: s.name, displayName: s.displayName, service: s.service, objective: s.objective, period: periodText(s), budgeting: budgetingText(s),
+    name: s.name, objectiveIndex: s.objectiveIndex, objectiveName: s.objectiveName, objectiveCount: s.objectiveCount, displayName: s.displayName, service: s.service, objective: s.objective, period: periodText(s), budgeting: budgetingText(s),
     sourceType: s.sourceType, origin: s.origin, minimumEvents: minimumMeaningfulEvents(s.objective), latest: latestView(latest),
   };
 }
@@ -126,12 +142,14 @@ export default async function slo(app: FastifyInstance) {
 
 
   const listSlos = async () => {
-    const [{ slos, problems }, latest] = await Promise.all([registry.all(), latestEvaluations(app.db)]);
-    const items = slos.map((s) => summary(s, latest.get(s.name)));
+    const [{ slos, problems, notices }, latest] = await Promise.all([registry.all(), latestEvaluations(app.db)]);
+    const items = slos.map((s) => summary(s, latest.get(objectiveKey(s.name, s.objectiveIndex))));
     // Least budget first; SLOs not evaluated yet (or without events) last.
     const key = (x: Static<typeof Summary>) => x.latest?.budgetRemaining ?? Number.POSITIVE_INFINITY;
-    items.sort((a, b) => key(a) - key(b) || a.name.localeCompare(b.name));
-    return { items, problems: problems.map((p) => `${p.file}${p.line ? `:${p.line}` : ''}: ${p.field}: ${p.message}`) };
+    items.sort((a, b) => key(a) - key(b) || a.name.localeCompare(b.name) || a.objectiveIndex - b.objectiveIndex);
+    // Valid SLOs that are not evaluated are listed too (as warnings), never left out silently.
+    const shown = [...problems, ...notices.filter((n) => n.level === 'warning')];
+    return { items, problems: shown.map((p) => `${p.file}${p.line ? `:${p.line}` : ''}: ${p.level ? `${p.level}: ` : ''}${p.field}: ${p.message}`) };
   };
   // The list is the same for every caller and changes when the minute job stores its
   // evaluations or a spec changes: both announce themselves (CacheInvalidation, topic slo), so
@@ -157,14 +175,26 @@ export default async function slo(app: FastifyInstance) {
     return reply.code(201).send(summary(s, undefined));
   });
 
-  app.get<{ Params: Static<typeof NameParams> }>('/api/v1/slos/:name', {
+  app.post<{ Body: Static<typeof SpecBody> }>('/api/v1/slos/validate', {
     config: { auth: { permission: 'slo:read' } },
-    schema: { tags: ['slo'], params: NameParams, response: { 200: Detail, ...errors(404) } },
+    schema: { tags: ['slo'], summary: 'Validate OpenSLO YAML as `pilothouse slo validate` does, against the shipped specs; stores nothing', body: SpecBody, response: { 200: ValidateResponse } },
   }, async (req) => {
-    const s = await registry.get(req.params.name);
-    const latest = (await latestEvaluations(app.db)).get(s.name);
+    const r = await registry.validate(req.body.spec);
+    const line = (p: SpecProblem) => ({ ...p, line: p.line ?? null, kind: p.kind ?? null, name: p.name ?? null, level: p.level ?? 'error', text: formatProblem(p) });
+    return { valid: r.valid, errors: r.errors.map(line), warnings: r.warnings.map(line), notices: r.notices.map(line), evaluated: r.evaluated, documents: r.documents.map((d) => ({ kind: d.kind, name: d.name, target: d.target ?? null })) };
+  });
+
+  app.get<{ Params: Static<typeof NameParams>; Querystring: Static<typeof ObjectiveQuery> }>('/api/v1/slos/:name', {
+    config: { auth: { permission: 'slo:read' } },
+    schema: { tags: ['slo'], params: NameParams, querystring: ObjectiveQuery, response: { 200: Detail, ...errors(400, 404) } },
+  }, async (req) => {
+    const all = await registry.objectives(req.params.name);
+    const s = await registry.get(req.params.name, req.query.objective);
+    const latestAll = await latestEvaluations(app.db);
+    const latest = latestAll.get(objectiveKey(s.name, s.objectiveIndex));
     return {
       ...summary(s, latest),
+      objectives: all.map((o) => ({ objectiveIndex: o.objectiveIndex, objectiveName: o.objectiveName, objective: o.objective, latest: latestView(latestAll.get(objectiveKey(o.name, o.objectiveIndex))) })),
       description: s.description,
       indicator: indicatorView(s),
       tiers: s.tiers.map((t) => ({ severity: t.severity, factor: t.factor, long: promDuration(t.longMs), short: promDuration(t.shortMs), budgetShare: t.budgetShare ?? null, runbookUrl: runbookUrl(s, t.severity, runbookBase()) ?? null })),
@@ -189,12 +219,12 @@ export default async function slo(app: FastifyInstance) {
     config: { auth: { permission: 'slo:read' } },
     schema: { tags: ['slo'], summary: 'SLI, budget left and 1 h burn rate over time (default: the current period)', params: NameParams, querystring: HistoryQuery, response: { 200: Type.Object({ from: DateTime, to: DateTime, points: Type.Array(HistoryPoint) }), ...errors(400, 404) } },
   }, async (req) => {
-    const s = await registry.get(req.params.name);
+    const s = await registry.get(req.params.name, req.query.objective);
     const to = req.query.to ? new Date(req.query.to) : new Date();
     const from = req.query.from ? new Date(req.query.from) : new Date(to.getTime() - s.period.ms);
     if (!(from < to)) throw Object.assign(new Error('from must be before to'), { statusCode: 400 });
     const step = Math.max(60_000, Math.ceil((to.getTime() - from.getTime()) / req.query.points / 60_000) * 60_000);
-    const rows = await evaluationHistory(app.db, s.name, from, to, step);
+    const rows = await evaluationHistory(app.db, s.name, from, to, step, s.objectiveIndex);
     return {
       from: from.toISOString(),
       to: to.toISOString(),
@@ -210,7 +240,7 @@ export default async function slo(app: FastifyInstance) {
     config: { auth: { permission: 'slo:read' } },
     schema: { tags: ['slo'], summary: 'Calendar months (UTC): total bad ÷ total events against the objective', params: NameParams, querystring: ComplianceQuery, response: { 200: Type.Object({ items: Type.Array(ComplianceRow) }), ...errors(400, 404, 503) } },
   }, async (req, reply) => {
-    const s = await registry.get(req.params.name);
+    const s = await registry.get(req.params.name, req.query.objective);
     const source = sourcesFor(app.db, app.config.PROMETHEUS_URL)[s.sourceType];
     if (!source) throw new UnavailableError(`${s.sourceType} is not configured: set PROMETHEUS_URL to read this SLO`);
     const items = await monthlyCompliance(s, source, new Date(), req.query.months);
@@ -221,24 +251,24 @@ export default async function slo(app: FastifyInstance) {
     return { items };
   });
 
-  app.get<{ Params: Static<typeof NameParams> }>('/api/v1/slos/:name/alerts', {
+  app.get<{ Params: Static<typeof NameParams>; Querystring: Static<typeof ObjectiveQuery> }>('/api/v1/slos/:name/alerts', {
     config: { auth: { permission: 'slo:read' } },
-    schema: { tags: ['slo'], summary: 'Alert state changes, newest first', params: NameParams, response: { 200: Type.Object({ items: Type.Array(AlertEvent) }), ...errors(404) } },
+    schema: { tags: ['slo'], summary: 'Alert state changes, newest first', params: NameParams, querystring: ObjectiveQuery, response: { 200: Type.Object({ items: Type.Array(AlertEvent) }), ...errors(400, 404) } },
   }, async (req) => {
-    const s = await registry.get(req.params.name);
-    const rows = await alertEvents(app.db, s.name);
+    const s = await registry.get(req.params.name, req.query.objective);
+    const rows = await alertEvents(app.db, s.name, 100, s.objectiveIndex);
     return { items: rows.map((r) => ({ ...r, at: r.at.toISOString() })) };
   });
 
   app.post<{ Body: Static<typeof EvaluateBody> }>('/api/v1/slos/evaluate', {
     config: { auth: { permission: 'slo:write' } },
-    schema: { tags: ['slo'], summary: 'Evaluate SLOs now (the job does it each minute); send {} for all', body: EvaluateBody, response: { 200: Type.Object({ items: Type.Array(Type.Object({ slo: Type.String(), alert: Type.String(), error: Nullable(Type.String()) })) }), ...errors(400, 404) } },
+    schema: { tags: ['slo'], summary: 'Evaluate SLOs now (the job does it each minute); send {} for all', body: EvaluateBody, response: { 200: Type.Object({ items: Type.Array(Type.Object({ slo: Type.String(), objectiveIndex: Type.Integer(), alert: Type.String(), error: Nullable(Type.String()) })) }), ...errors(400, 404) } },
   }, async (req) => {
     const names = req.body.slos;
     if (names) for (const n of names) await registry.get(n);
     const out = await evaluateAll(app.db, registry, opts(), new Date(), names);
     if (out.some((r) => r.change)) app.alertEvents.emit('changed', { slo: out.flatMap((r) => (r.change ? [r.change] : [])) });
-    return { items: out.map((o) => ({ slo: o.slo, alert: o.evaluation?.alert ?? 'unknown', error: o.error ?? null })) };
+    return { items: out.map((o) => ({ slo: o.slo, objectiveIndex: o.objective, alert: o.evaluation?.alert ?? 'unknown', error: o.error ?? null })) };
   });
 
   app.get<{ Params: { file: string } }>('/api/v1/runbooks/:file', {

@@ -18,8 +18,10 @@ export interface Measurements {
 
 export interface Evaluation {
   slo: string;
-  at: Date;
+  /** the objective's index in the SLO's spec.objectives */
   objective: number;
+  at: Date;
+  target: number;
   period: TimeRange;
   events: number;
   badEvents: number;
@@ -53,8 +55,9 @@ export function evaluateSlo(slo: SloDefinition, m: Measurements, at: Date): Eval
   const toExhaustion = remaining === null ? Number.POSITIVE_INFINITY : timeToExhaustionMs(remaining, hourBurn, slo.period.ms);
   return {
     slo: slo.name,
+    objective: slo.objectiveIndex,
     at,
-    objective: slo.objective,
+    target: slo.objective,
     period: m.period,
     events: total,
     badEvents: bad,

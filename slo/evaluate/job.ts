@@ -34,6 +34,7 @@ export function sourcesFor(db: Db, prometheusUrl?: string): Partial<Record<Sourc
 
 export interface SloOutcome {
   slo: string;
+  objective: number;
   evaluation?: Evaluation;
   error?: string;
   change: AlertChange | null;
@@ -54,11 +55,11 @@ export async function evaluateOne(db: Db, slo: SloDefinition, sources: Partial<R
     if (!source) throw new Error(`${slo.sourceType} is not configured: set PROMETHEUS_URL to evaluate this SLO`);
     const evaluation = evaluateSlo(slo, await measure(slo, source, now), now);
     const change = await storeEvaluation(db, evaluation, (sev) => runbookUrl(slo, sev as 'page' | 'ticket', runbookBase), sloAlertIdentity(slo));
-    return { slo: slo.name, evaluation, change };
+    return { slo: slo.name, objective: slo.objectiveIndex, evaluation, change };
   } catch (err) {
     const error = (err as Error).message;
-    await storeEvaluation(db, { slo: slo.name, at: now, objective: slo.objective, period: periodAt(slo.period, now), error });
-    return { slo: slo.name, error, change: null };
+    await storeEvaluation(db, { slo: slo.name, objective: slo.objectiveIndex, at: now, target: slo.objective, period: periodAt(slo.period, now), error });
+    return { slo: slo.name, objective: slo.objectiveIndex, error, change: null };
   }
 }
 
@@ -66,6 +67,10 @@ export async function evaluateAll(db: Db, registry: SloRegistry, opts: Evaluator
   const slos = (await registry.all()).slos.filter((s) => !only || only.includes(s.name));
   const sources = sourcesFor(db, opts.prometheusUrl);
   const out: SloOutcome[] = [];
+  for (const [type, source] of Object.entries(sources)) {
+    // A failed read-ahead only loses the shortcut: each SLO then queries on its own.
+    await source?.prepare?.(slos.filter((s) => s.sourceType === type), now).catch(() => undefined);
+  }
   // One at a time: a minute is plenty, and it keeps the load on the sources flat.
   for (const slo of slos) out.push(await evaluateOne(db, slo, sources, now, opts.runbookBaseUrl));
   return out;
@@ -78,7 +83,7 @@ export function startSloJob(db: Db, registry: SloRegistry, opts: EvaluatorOption
       const outcome = await runOncePerPeriod(db, 'slo-evaluation', intervalSeconds * 1000, () => evaluateAll(db, registry, opts));
       const results = outcome.ran ? outcome.result : [];
       for (const r of results) {
-        if (r.change) log.warn({ slo: r.slo, from: r.change.from, to: r.change.to }, 'SLO alert state changed');
+        if (r.change) log.warn({ slo: r.slo, objective: r.objective, from: r.change.from, to: r.change.to }, 'SLO alert state changed');
       }
       const changes = results.flatMap((r) => (r.change ? [r.change] : []));
       if (changes.length) onChange?.(changes);

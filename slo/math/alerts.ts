@@ -26,7 +26,8 @@ export function tierState(tier: AlertTier, byWindow: ReadonlyMap<number, WindowB
   const long = byWindow.get(tier.longMs);
   const short = byWindow.get(tier.shortMs);
   if (!long || !short) throw new Error(`no burn rate measured for the ${tier.longMs} ms / ${tier.shortMs} ms windows`);
-  const burning = long.burnRate > tier.factor && short.burnRate > tier.factor;
+  const over = (rate: number) => (tier.op === 'gte' ? rate >= tier.factor : rate > tier.factor);
+  const burning = over(long.burnRate) && over(short.burnRate);
   const enoughFailures = long.bad >= MIN_BAD_EVENTS_TO_ALERT;
   return {
     tier,

@@ -1,4 +1,4 @@
-// OpenSLO duration shorthand ("5m", "1h", "30d", "4w", "1M", "1Q", "1Y") and Prometheus
+// OpenSLO duration shorthand ("0m", "5m", "1h", "30d", "4w", "1M", "1Q", "1Y"; no seconds) and Prometheus
 // durations. Months, quarters and years only make sense for calendar-aligned windows; their
 // nominal lengths (30, 90, 365 days) are used where a fixed length is unavoidable (burn-rate
 // factors, Prometheus rule windows).
@@ -17,7 +17,7 @@ const UNIT_MS: Record<DurationUnit, number> = {
   s: 1000, m: MINUTE, h: HOUR, d: DAY, w: 7 * DAY, M: 30 * DAY, Q: 90 * DAY, Y: 365 * DAY,
 };
 
-export const DURATION_PATTERN = '^[1-9][0-9]*[smhdwMQY]$';
+export const DURATION_PATTERN = '^[0-9]+[mhdwMQY]$';
 const DURATION = new RegExp(DURATION_PATTERN);
 
 export function parseDuration(text: string): Duration | undefined {
@@ -36,15 +36,22 @@ export function isCalendarUnit(unit: DurationUnit): boolean {
   return unit === 'M' || unit === 'Q' || unit === 'Y';
 }
 
-/** The shortest Prometheus duration for `ms` ("5m", "1h", "30d", "90s"). */
+/**
+ * A duration as Prometheus prints it (model.Duration's String, which Sloth's window names
+ * use): weeks and years only when exact, then days, hours, minutes, seconds. 28 d is "4w",
+ * 7 d "1w", 30 d "30d", 90 min "1h30m".
+ */
 export function promDuration(ms: number): string {
-  for (const [unit, size] of [['w', 7 * DAY], ['d', DAY], ['h', HOUR], ['m', MINUTE], ['s', 1000]] as const) {
-    if (ms >= size && ms % size === 0) {
-      // Prometheus' own spelling of 7d is 1w; rule names keep "d" for days like Sloth does.
-      if (unit === 'w') continue;
-      return `${ms / size}${unit}`;
+  if (ms <= 0 || ms % 1000 !== 0) throw new Error(`${ms} ms is not a positive whole number of seconds`);
+  let rest = ms;
+  let out = '';
+  for (const [unit, size, exact] of [['y', 365 * DAY, true], ['w', 7 * DAY, true], ['d', DAY, false], ['h', HOUR, false], ['m', MINUTE, false], ['s', 1000, false]] as const) {
+    if (exact && rest % size !== 0) continue;
+    const n = Math.floor(rest / size);
+    if (n > 0) {
+      out += `${n}${unit}`;
+      rest -= n * size;
     }
   }
-  if (ms % 1000 !== 0 || ms <= 0) throw new Error(`${ms} ms is not a whole number of seconds`);
-  return `${ms / 1000}s`;
+  return out;
 }

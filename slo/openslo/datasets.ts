@@ -15,10 +15,10 @@ export interface DatasetInfo {
 
 export const DATASETS: Record<string, DatasetInfo> = {
   requests: {
-    description: 'requests per service and route from the telemetry request rollups',
+    description: 'requests per service and route from the telemetry request rollups (excludeRoute: paths left out, with or without the method)',
     ratio: true,
     threshold: { unit: 'seconds of latency' },
-    filters: ['service', 'route', 'outcome'],
+    filters: ['service', 'route', 'excludeRoute', 'outcome'],
   },
   workspace_startup: {
     description: 'workspace startups, from the request to start until running (failed startups count as slow)',

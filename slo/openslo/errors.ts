@@ -9,12 +9,19 @@ export interface SpecProblem {
   field: string;
   message: string;
   fix: string;
+  /**
+   * absent: an error (the document is not valid OpenSLO, or cannot be used as written);
+   * "warning": valid OpenSLO that Pilothouse does not evaluate (said so, never silently);
+   * "notice": accepted as written, with something the reader should know
+   */
+  level?: 'warning' | 'notice';
 }
 
 export function formatProblem(p: SpecProblem): string {
   const where = p.line ? `${p.file}:${p.line}` : p.file;
   const what = p.kind ? ` ${p.kind}${p.name ? ` "${p.name}"` : ''}` : '';
-  return `${where}:${what} ${p.field}: ${p.message}; fix: ${p.fix}`;
+  const level = p.level ? ` ${p.level}:` : '';
+  return `${where}:${level}${what} ${p.field}: ${p.message}; ${p.level === 'notice' ? 'note' : 'fix'}: ${p.fix}`;
 }
 
 export class SpecError extends Error {

@@ -1,6 +1,6 @@
 // Reads OpenSLO YAML (one or many documents per file) keeping line numbers, so a problem
 // can point at the line to change.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineCounter, parseAllDocuments, isNode, type Document } from 'yaml';
 import type { SpecProblem } from './errors.ts';
@@ -23,17 +23,17 @@ export function parseYaml(text: string, file: string): { docs: RawDoc[]; problem
       problems.push({ file, line: lines.linePos(e.pos[0]).line, field: '(YAML)', message: e.message.split('\n')[0] ?? e.message, fix: 'correct the YAML syntax at that line' });
     }
     if (document.errors.length > 0 || document.contents === null) continue;
-    docs.push({
-      file,
-      value: document.toJS(),
-      lineOf(path) {
-        for (let n = path.length; n >= 0; n--) {
-          const node = document.getIn(path.slice(0, n), true);
-          if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
-        }
-        return undefined;
-      },
-    });
+    const lineOf = (path: readonly (string | number)[]) => {
+      for (let n = path.length; n >= 0; n--) {
+        const node = document.getIn(path.slice(0, n), true);
+        if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
+      }
+      return undefined;
+    };
+    const value = document.toJS() as unknown;
+    // A YAML list of objects is several documents (the go-sdk and oslo write them so).
+    if (Array.isArray(value)) value.forEach((item, i) => docs.push({ file, value: item, lineOf: (path) => lineOf([i, ...path]) }));
+    else docs.push({ file, value, lineOf });
   }
   return { docs, problems };
 }
@@ -42,6 +42,23 @@ export function parseYaml(text: string, file: string): { docs: RawDoc[]; problem
 export async function listSpecFiles(dir: string): Promise<string[]> {
   const names = await readdir(dir);
   return names.filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => join(dir, n));
+}
+
+/** Files as given, folders expanded to their YAML files (recursively, in name order). */
+export async function expandSpecPaths(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (!(await stat(p)).isDirectory()) {
+      out.push(p);
+      continue;
+    }
+    const entries = (await readdir(p, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+    for (const e of entries) {
+      if (e.isDirectory()) out.push(...(await expandSpecPaths([join(p, e.name)])));
+      else if (/\.ya?ml$/.test(e.name)) out.push(join(p, e.name));
+    }
+  }
+  return out;
 }
 
 export async function readSpecFiles(files: readonly string[], shownAs: (f: string) => string = (f) => f): Promise<{ docs: RawDoc[]; problems: SpecProblem[] }> {

@@ -1,64 +1,78 @@
-// OpenSLO v1 documents as TypeBox schemas: the kinds Pilothouse reads (Service, SLI, SLO,
-// DataSource, AlertPolicy, AlertCondition). Each `description` doubles as the fix printed
-// when a field is wrong, so it says what to write.
+// OpenSLO v1 documents as TypeBox schemas, every kind of the specification: Service, SLI,
+// SLO, DataSource, AlertPolicy, AlertCondition, AlertNotificationTarget. The schemas check
+// shape only (which fields, which types, which ranges); the rules between fields (one of
+// target or targetPercent, good or bad, …) are in rules.ts, so that each mistake is told
+// once, by the rule it breaks, and never as a cascade of union branches. Each
+// `description` doubles as the fix printed when a field is wrong, so it says what to write.
+// Checked against the specification's README and the go-sdk's validation (v1).
 import { Type, type Static, type TSchema } from 'typebox';
 import { DURATION_PATTERN } from '../math/duration.ts';
 
 export const API_VERSION = 'openslo/v1';
-export const KINDS = ['Service', 'SLI', 'SLO', 'DataSource', 'AlertPolicy', 'AlertCondition'] as const;
+export const KINDS = ['Service', 'SLI', 'SLO', 'DataSource', 'AlertPolicy', 'AlertCondition', 'AlertNotificationTarget'] as const;
 export type Kind = (typeof KINDS)[number];
 
-const NAME = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
-const Name = Type.String({ pattern: NAME, maxLength: 63, description: 'a lowercase DNS label: letters, digits and "-", at most 63 characters, such as api-availability' });
+export const NAME_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+/** metadata.labels keys (the specification's rule: alphanumerics at both ends, `-._` between) */
+export const LABEL_KEY = /^[a-zA-Z0-9]([-._a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/;
+/** metadata.annotations keys: an optional DNS-subdomain prefix and "/", then a name like a label key */
+export const ANNOTATION_KEY = /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*\/)?[a-zA-Z0-9]([-._a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/;
+
+const Name = Type.String({ pattern: NAME_PATTERN, maxLength: 63, description: 'a lowercase DNS label: letters, digits and "-", at most 63 characters, such as api-availability' });
 const Text = (max: number) => Type.String({ maxLength: max, description: `text of at most ${max} characters` });
-const Duration = Type.String({ pattern: DURATION_PATTERN, description: 'a duration such as 5m, 1h, 28d, 4w (1M, 1Q, 1Y for calendar windows)' });
-const StringMap = Type.Record(Type.String(), Type.String(), { description: 'a map of string keys to string values' });
+const Enum = (values: readonly string[], description: string) => Type.String({ pattern: `^(${values.join('|')})$`, description });
+export const Duration = Type.String({ pattern: DURATION_PATTERN, description: 'a duration shorthand: a whole number and one of m, h, d, w, M, Q, Y, such as 5m, 1h, 28d, 4w, 1M' });
+const Anything = Type.Unknown();
 
 export const Metadata = Type.Object({
   name: Name,
-  displayName: Type.Optional(Text(200)),
-  labels: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]), { description: 'a map of label names to a string or a list of strings' })),
-  annotations: Type.Optional(StringMap),
+  displayName: Type.Optional(Type.String({ maxLength: 63, description: 'text of at most 63 characters' })),
+  labels: Type.Optional(Type.Record(Type.String(), Anything, { description: 'a map of label keys to a string or a list of strings' })),
+  annotations: Type.Optional(Type.Record(Type.String(), Anything, { description: 'a map of annotation keys to strings' })),
 }, { additionalProperties: false });
 
-const doc = <K extends Kind, S extends TSchema>(kind: K, spec: S) => Type.Object({
+const doc = <S extends TSchema>(kind: Kind, spec: S, specRequired = true) => Type.Object({
   apiVersion: Type.Literal(API_VERSION, { description: `apiVersion: ${API_VERSION}` }),
   kind: Type.Literal(kind),
   metadata: Metadata,
-  spec,
+  spec: specRequired ? spec : Type.Optional(spec),
 }, { additionalProperties: false });
 
 export const MetricSource = Type.Object({
-  metricSourceRef: Type.Optional(Type.String({ pattern: NAME, description: 'the metadata.name of a DataSource document' })),
-  type: Type.Optional(Type.String({ minLength: 1, description: 'a data source type: Prometheus or PostgreSQL' })),
-  spec: Type.Record(Type.String(), Type.Unknown(), { description: 'the query for this source: {query: <PromQL selector>} for Prometheus, {dataset: …} for PostgreSQL' }),
+  metricSourceRef: Type.Optional(Type.String({ pattern: NAME_PATTERN, description: 'the metadata.name of a DataSource document' })),
+  type: Type.Optional(Type.String({ description: 'a data source type such as Prometheus or PostgreSQL' })),
+  spec: Type.Record(Type.String(), Anything, { minProperties: 1, description: 'the query for this source, a non-empty map: {query: <PromQL selector>} for Prometheus, {dataset: …} for PostgreSQL' }),
 }, { additionalProperties: false });
 export const Metric = Type.Object({ metricSource: MetricSource }, { additionalProperties: false });
+
+export const RatioMetric = Type.Object({
+  counter: Type.Optional(Type.Boolean({ description: 'true when good/bad/total are monotonic counters (false when omitted)' })),
+  good: Type.Optional(Metric),
+  bad: Type.Optional(Metric),
+  total: Type.Optional(Metric),
+  rawType: Type.Optional(Enum(['success', 'failure'], 'success or failure')),
+  raw: Type.Optional(Metric),
+}, { additionalProperties: false });
 
 export const SliSpec = Type.Object({
   description: Type.Optional(Text(1050)),
   thresholdMetric: Type.Optional(Metric),
-  ratioMetric: Type.Optional(Type.Object({
-    counter: Type.Boolean({ description: 'true when good/bad/total are monotonic counters' }),
-    good: Type.Optional(Metric),
-    bad: Type.Optional(Metric),
-    total: Type.Optional(Metric),
-    rawType: Type.Optional(Type.Union([Type.Literal('success'), Type.Literal('failure')])),
-    raw: Type.Optional(Metric),
-  }, { additionalProperties: false })),
+  ratioMetric: Type.Optional(RatioMetric),
 }, { additionalProperties: false });
+export const InlineSli = Type.Object({ metadata: Metadata, spec: SliSpec }, { additionalProperties: false });
 
+export const OPS = ['lte', 'gte', 'lt', 'gt'] as const;
 export const Objective = Type.Object({
-  displayName: Type.Optional(Text(200)),
-  op: Type.Optional(Type.Union(['lte', 'gte', 'lt', 'gt'].map((o) => Type.Literal(o)), { description: 'one of lte, lt, gte, gt' })),
+  displayName: Type.Optional(Type.String({ description: 'text' })),
+  op: Type.Optional(Enum(OPS, 'one of lte, lt, gte, gt')),
   value: Type.Optional(Type.Number({ description: 'the threshold a thresholdMetric is compared with, such as 0.2 (seconds)' })),
   target: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'a fraction in [0, 1) such as 0.999, or use targetPercent: 99.9 instead' })),
   targetPercent: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 100, description: 'a percentage in [0, 100) such as 99.9' })),
   timeSliceTarget: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'the good ratio a timeslice must reach, a fraction in (0, 1] such as 0.95' })),
-  timeSliceWindow: Type.Optional(Duration),
-  indicator: Type.Optional(Type.Unknown()),
-  indicatorRef: Type.Optional(Type.String()),
-  compositeWeight: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  timeSliceWindow: Type.Optional(Type.Union([Duration, Type.Number({ exclusiveMinimum: 0 })], { description: 'a duration such as 1m or 5m (a bare number counts minutes)' })),
+  indicator: Type.Optional(InlineSli),
+  indicatorRef: Type.Optional(Type.String({ pattern: NAME_PATTERN, description: 'the metadata.name of an SLI document' })),
+  compositeWeight: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'a positive weight such as 1' })),
 }, { additionalProperties: false });
 
 export const TimeWindow = Type.Object({
@@ -70,71 +84,81 @@ export const TimeWindow = Type.Object({
   }, { additionalProperties: false })),
 }, { additionalProperties: false });
 
-const Inline = <S extends TSchema>(kind: string, spec: S) => Type.Object({
-  kind: Type.Literal(kind),
-  metadata: Metadata,
-  spec,
-}, { additionalProperties: false });
-
 export const AlertConditionSpec = Type.Object({
   description: Type.Optional(Text(1050)),
-  severity: Type.String({ minLength: 1, description: 'page or ticket' }),
+  severity: Type.String({ minLength: 1, description: 'a severity such as page or ticket' }),
   condition: Type.Object({
-    kind: Type.Literal('burnrate', { description: 'burnrate' }),
-    op: Type.Union(['gt', 'gte'].map((o) => Type.Literal(o)), { description: 'gt or gte (a burn-rate alert fires above its threshold)' }),
-    threshold: Type.Number({ exclusiveMinimum: 0, description: 'the burn rate that fires the alert, such as 14.4' }),
+    kind: Type.Optional(Enum(['burnrate'], 'burnrate')),
+    op: Enum(OPS, 'one of gt, gte, lt, lte (gt: fire above the threshold)'),
+    threshold: Type.Number({ description: 'the burn rate compared with, such as 14.4' }),
     lookbackWindow: Duration,
-    alertAfter: Duration,
+    alertAfter: Type.Optional(Duration),
   }, { additionalProperties: false }),
 }, { additionalProperties: false });
+
+export const AlertNotificationTargetSpec = Type.Object({
+  description: Type.Optional(Text(1050)),
+  target: Type.String({ minLength: 1, description: 'where notifications go, such as email, slack or a webhook URL' }),
+}, { additionalProperties: false });
+
+/** A reference or an inline document in one object, so a mistake is told once (validate.ts picks which). */
+const refField = (kind: Kind) => Type.Optional(Type.String({ pattern: NAME_PATTERN, description: `the metadata.name of an ${kind} document` }));
+const inlineFields = <S extends TSchema>(kind: Kind, spec: S) => ({
+  kind: Type.Optional(Type.Literal(kind, { description: kind })),
+  metadata: Type.Optional(Metadata),
+  spec: Type.Optional(spec),
+});
+const ConditionItem = Type.Object({ conditionRef: refField('AlertCondition'), ...inlineFields('AlertCondition', AlertConditionSpec) }, { additionalProperties: false });
+const TargetItem = Type.Object({ targetRef: refField('AlertNotificationTarget'), ...inlineFields('AlertNotificationTarget', AlertNotificationTargetSpec) }, { additionalProperties: false });
 
 export const AlertPolicySpec = Type.Object({
   description: Type.Optional(Text(1050)),
   alertWhenNoData: Type.Optional(Type.Boolean()),
   alertWhenResolved: Type.Optional(Type.Boolean()),
   alertWhenBreaching: Type.Optional(Type.Boolean()),
-  conditions: Type.Array(Type.Union([
-    Type.Object({ conditionRef: Type.String({ pattern: NAME }) }, { additionalProperties: false }),
-    Inline('AlertCondition', AlertConditionSpec),
-  ]), { minItems: 1, description: 'a list of AlertCondition documents, inline or as {conditionRef: name}' }),
-  notificationTargets: Type.Optional(Type.Array(Type.Unknown())),
+  conditions: Type.Array(ConditionItem, { description: 'a list of one AlertCondition, inline or as {conditionRef: name}' }),
+  notificationTargets: Type.Optional(Type.Array(TargetItem, { description: 'a list of AlertNotificationTargets, inline or as {targetRef: name}' })),
 }, { additionalProperties: false });
+
+const PolicyItem = Type.Object({ alertPolicyRef: refField('AlertPolicy'), ...inlineFields('AlertPolicy', AlertPolicySpec) }, { additionalProperties: false });
 
 export const SloSpec = Type.Object({
   description: Type.Optional(Text(1050)),
-  service: Type.String({ pattern: NAME, description: 'the metadata.name of a Service document' }),
-  indicator: Type.Optional(Type.Object({ metadata: Metadata, spec: SliSpec }, { additionalProperties: false })),
-  indicatorRef: Type.Optional(Type.String({ pattern: NAME, description: 'the metadata.name of an SLI document' })),
-  timeWindow: Type.Array(TimeWindow, { description: 'exactly one time window' }),
-  budgetingMethod: Type.Union(['Occurrences', 'Timeslices', 'RatioTimeslices'].map((m) => Type.Literal(m)), { description: 'Occurrences or Timeslices' }),
-  objectives: Type.Array(Objective, { minItems: 1, description: 'a list with one objective' }),
-  alertPolicies: Type.Optional(Type.Array(Type.Union([
-    Type.Object({ alertPolicyRef: Type.String({ pattern: NAME }) }, { additionalProperties: false }),
-    Inline('AlertPolicy', AlertPolicySpec),
-  ]))),
+  service: Type.String({ minLength: 1, description: 'the metadata.name of a Service' }),
+  indicator: Type.Optional(InlineSli),
+  indicatorRef: Type.Optional(Type.String({ pattern: NAME_PATTERN, description: 'the metadata.name of an SLI document' })),
+  timeWindow: Type.Array(TimeWindow, { description: 'a list of exactly one time window' }),
+  budgetingMethod: Enum(['Occurrences', 'Timeslices', 'RatioTimeslices'], 'Occurrences, Timeslices or RatioTimeslices'),
+  objectives: Type.Array(Objective, { minItems: 1, description: 'a list of at least one objective' }),
+  alertPolicies: Type.Optional(Type.Array(PolicyItem, { description: 'a list of AlertPolicies, inline or as {alertPolicyRef: name}' })),
 }, { additionalProperties: false });
 
-export const SCHEMAS = {
-  Service: doc('Service', Type.Object({ description: Type.Optional(Text(1050)) }, { additionalProperties: false })),
+export const SCHEMAS: Record<Kind, TSchema> = {
+  Service: doc('Service', Type.Object({ description: Type.Optional(Text(1050)) }, { additionalProperties: false }), false),
   SLI: doc('SLI', SliSpec),
   SLO: doc('SLO', SloSpec),
   DataSource: doc('DataSource', Type.Object({
     description: Type.Optional(Text(1050)),
-    type: Type.String({ minLength: 1, description: 'Prometheus or PostgreSQL' }),
-    connectionDetails: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    type: Type.String({ minLength: 1, description: 'a data source type such as Prometheus or PostgreSQL' }),
+    // "everything that is valid YAML can be put here": a map, a list or a scalar
+    connectionDetails: Type.Unknown({ description: 'the connection settings (any YAML value)' }),
   }, { additionalProperties: false })),
   AlertPolicy: doc('AlertPolicy', AlertPolicySpec),
   AlertCondition: doc('AlertCondition', AlertConditionSpec),
-} as const;
+  AlertNotificationTarget: doc('AlertNotificationTarget', AlertNotificationTargetSpec),
+};
 
 export type MetadataT = Static<typeof Metadata>;
 export type MetricT = Static<typeof Metric>;
 export type SliSpecT = Static<typeof SliSpec>;
-export type SloDoc = Static<(typeof SCHEMAS)['SLO']>;
-export type SliDoc = Static<(typeof SCHEMAS)['SLI']>;
-export type ServiceDoc = Static<(typeof SCHEMAS)['Service']>;
-export type DataSourceDoc = Static<(typeof SCHEMAS)['DataSource']>;
-export type AlertPolicyDoc = Static<(typeof SCHEMAS)['AlertPolicy']>;
-export type AlertConditionDoc = Static<(typeof SCHEMAS)['AlertCondition']>;
+export type ObjectiveT = Static<typeof Objective>;
+export type SloSpecT = Static<typeof SloSpec>;
+export type AlertPolicySpecT = Static<typeof AlertPolicySpec>;
 export type AlertConditionSpecT = Static<typeof AlertConditionSpec>;
-export type AnyDoc = SloDoc | SliDoc | ServiceDoc | DataSourceDoc | AlertPolicyDoc | AlertConditionDoc;
+export type AlertNotificationTargetSpecT = Static<typeof AlertNotificationTargetSpec>;
+export interface AnyDoc {
+  apiVersion: string;
+  kind: Kind;
+  metadata: MetadataT;
+  spec: Record<string, unknown>;
+}

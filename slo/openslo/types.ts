@@ -1,5 +1,7 @@
-// An SLO as the engine uses it: one objective, one period, one indicator with its queries,
-// resolved from OpenSLO documents (references followed, targets as fractions).
+// An SLO objective as the engine uses it: one objective, one period, one indicator with its
+// queries, resolved from OpenSLO documents (references followed, targets as fractions). An
+// SLO with several objectives becomes one definition per objective, each with its own
+// budget, burn rates, alerts and history.
 import type { AlertTier } from '../math/tiers.ts';
 
 export const SOURCE_TYPES = ['Prometheus', 'PostgreSQL'] as const;
@@ -43,7 +45,14 @@ export type Budgeting =
   | { method: 'Timeslices'; sliceMs: number; sliceTarget: number };
 
 export interface SloDefinition {
+  /** the SLO's metadata.name (shared by its objectives) */
   name: string;
+  /** which objective of the SLO (its index in spec.objectives) */
+  objectiveIndex: number;
+  /** how many objectives the SLO has: ids and names carry the index only when it is more than one */
+  objectiveCount: number;
+  /** the objective's displayName, or a description of its target */
+  objectiveName: string;
   displayName: string;
   description: string;
   service: string;

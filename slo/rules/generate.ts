@@ -9,7 +9,7 @@ import { promDuration } from '../math/duration.ts';
 import { MIN_BAD_EVENTS_TO_ALERT } from '../math/sli.ts';
 import { tierReachable, type AlertTier, type Severity } from '../math/tiers.ts';
 import type { SloDefinition } from '../openslo/types.ts';
-import { badIncreaseExpr, badRateExpr, errorRatioExpr, idLabels, idMatchers, num, sloId, totalRateExpr } from './promql.ts';
+import { badIncreaseExpr, badRateExpr, errorRatioExpr, idLabels, idMatchers, num, promLabelName, sloId, totalRateExpr } from './promql.ts';
 
 export interface RecordingRule {
   record: string;
@@ -42,7 +42,7 @@ export interface GenerateOptions {
 export interface Generated {
   file: RuleFile;
   /** alert names per SLO and severity, for tests and docs */
-  alerts: { slo: string; severity: Severity; alert: string; tiers: AlertTier[] }[];
+  alerts: { slo: string; objective: number; severity: Severity; alert: string; tiers: AlertTier[] }[];
   /** things the reader should know: skipped SLOs, tiers that cannot fire */
   notes: string[];
 }
@@ -56,7 +56,8 @@ export function pascal(name: string): string {
 
 /** The windows an SLO's ratios are recorded over: Sloth's seven plus any its tiers add. */
 export function sliWindows(slo: SloDefinition): number[] {
-  const set = new Set(ALERT_WINDOWS_FIRST);
+  // Sloth's windows shorter than the period only: the period's own ratio is recorded apart.
+  const set = new Set(ALERT_WINDOWS_FIRST.filter((w) => w < slo.period.ms));
   for (const t of slo.tiers) {
     set.add(t.longMs);
     set.add(t.shortMs);
@@ -101,7 +102,7 @@ function sliRecordings(slo: SloDefinition): RecordingRule[] {
   const limit = num(1 - sliceTarget);
   rules.push({ record: 'slo:timeslice_error:ratio', expr: errorRatioExpr(slo.indicator, sliceMs), labels: { ...ids, sloth_window: slice } });
   const badSlices = `(slo:timeslice_error:ratio{${m}} > bool ${limit})`;
-  for (const w of [...sliWindows(slo).filter((x) => x >= sliceMs), slo.period.ms]) {
+  for (const w of [...sliWindows(slo).filter((x) => x >= sliceMs && x !== slo.period.ms), slo.period.ms]) {
     const name = promDuration(w);
     rules.push({ record: `slo:sli_error:ratio_rate${name}`, expr: `avg_over_time(${badSlices}[${name}:${slice}])`, labels: { ...ids, sloth_window: name } });
   }
@@ -133,6 +134,27 @@ function metaRecordings(slo: SloDefinition): RecordingRule[] {
   ];
 }
 
+/** The SLO's metadata.labels as Prometheus labels: keys made valid names, clashes said and dropped. */
+function specLabels(slo: SloDefinition, notes: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const from: Record<string, string> = {};
+  for (const [k, v] of Object.entries(slo.labels)) {
+    const name = promLabelName(k);
+    if (name.startsWith('__')) {
+      notes.push(`${slo.name}: label ${k} would become ${name}, a name Prometheus reserves; it is left out of the alerts`);
+      continue;
+    }
+    if (from[name] !== undefined) {
+      notes.push(`${slo.name}: labels ${from[name]} and ${k} both become the Prometheus label ${name}; ${k} is left out`);
+      continue;
+    }
+    if (name !== k) notes.push(`${slo.name}: label ${k} is written as ${name} (Prometheus label names allow only letters, digits and _)`);
+    from[name] = k;
+    out[name] = v;
+  }
+  return out;
+}
+
 function alertRules(slo: SloDefinition, opts: GenerateOptions, notes: string[], out: Generated['alerts']): AlertingRule[] {
   const m = idMatchers(slo);
   const budget = num(1 - slo.objective);
@@ -145,7 +167,8 @@ function alertRules(slo: SloDefinition, opts: GenerateOptions, notes: string[], 
     }
     if (reachable.length === 0) continue;
     const clause = (t: AlertTier) => {
-      const cond = (w: number) => `max(slo:sli_error:ratio_rate${promDuration(w)}{${m}} > (${num(t.factor)} * ${budget})) without (sloth_window)`;
+      const cmp = t.op === 'gte' ? '>=' : '>';
+      const cond = (w: number) => `max(slo:sli_error:ratio_rate${promDuration(w)}{${m}} ${cmp} (${num(t.factor)} * ${budget})) without (sloth_window)`;
       const guard = `max(slo:sli_bad_events:increase${promDuration(t.longMs)}{${m}} >= ${MIN_BAD_EVENTS_TO_ALERT}) without (sloth_window)`;
       return `(\n  ${cond(t.shortMs)}\n  and\n  ${cond(t.longMs)}\n  and\n  ${guard}\n)`;
     };
@@ -153,13 +176,18 @@ function alertRules(slo: SloDefinition, opts: GenerateOptions, notes: string[], 
     // when every tier of the severity agrees on it.
     const fors = new Set(reachable.map((t) => t.forMs));
     const forMs = fors.size === 1 ? [...fors][0]! : Math.min(...fors);
-    const name = `${pascal(slo.name)}${severity === 'page' ? 'Page' : 'Ticket'}BurnRate`;
+    const name = `${pascal(slo.name)}${slo.objectiveCount > 1 ? `Objective${slo.objectiveIndex}` : ''}${severity === 'page' ? 'Page' : 'Ticket'}BurnRate`;
     const url = runbookUrl(slo, severity, opts.runbookBaseUrl);
+    const named = new Set(reachable.map((t) => t.severityName).filter(Boolean));
     rules.push({
       alert: name,
       expr: reachable.map(clause).join('\nor\n'),
       ...(forMs > 0 ? { for: promDuration(forMs) } : {}),
-      labels: { ...slo.labels, severity, sloth_severity: severity, slo: slo.name, service: slo.service },
+      labels: {
+        ...specLabels(slo, notes),
+        severity: named.size === 1 ? [...named][0]! : severity, sloth_severity: severity, slo: slo.name, service: slo.service,
+        ...(slo.objectiveCount > 1 ? { objective: String(slo.objectiveIndex) } : {}),
+      },
       annotations: {
         title: `(${severity}) ${slo.service} ${slo.name} SLO error budget burn rate is too fast.`,
         summary: `${slo.displayName}: the error budget of a ${num(slo.objective * 100)}% objective is burning too fast.`,
@@ -167,7 +195,7 @@ function alertRules(slo: SloDefinition, opts: GenerateOptions, notes: string[], 
         ...(url ? { runbook_url: url } : {}),
       },
     });
-    out.push({ slo: slo.name, severity, alert: name, tiers: reachable });
+    out.push({ slo: slo.name, objective: slo.objectiveIndex, severity, alert: name, tiers: reachable });
   }
   return rules;
 }

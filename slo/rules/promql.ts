@@ -29,20 +29,26 @@ export function counters(ind: Indicator): CounterPair {
 }
 
 const agg = (fn: 'rate' | 'increase', selector: string, w: string) => `sum(${fn}(${selector}[${w}]))`;
+/**
+ * A numerator that may have no series yet: a bad-events counter appears with the first bad
+ * event, so until then it counts 0 (as Pyrra does), and the SLI is 100% instead of absent.
+ * The denominator is never guarded: no traffic stays no data.
+ */
+const orZero = (expr: string) => `(${expr} or vector(0))`;
 
 /** Error ratio of all events in the window. */
 export function errorRatioExpr(ind: Indicator, windowMs: number): string {
   const c = counters(ind);
   const w = promDuration(windowMs);
-  if (c.bad) return `(${agg('rate', c.bad, w)})\n/\n(${agg('rate', c.total, w)})`;
-  return `1 - (\n  (${agg('rate', c.good!, w)})\n  /\n  (${agg('rate', c.total, w)})\n)`;
+  if (c.bad) return `${orZero(agg('rate', c.bad, w))}\n/\n(${agg('rate', c.total, w)})`;
+  return `1 - (\n  ${orZero(agg('rate', c.good!, w))}\n  /\n  (${agg('rate', c.total, w)})\n)`;
 }
 
 /** Rate of bad events (per second) over the window. */
 export function badRateExpr(ind: Indicator, windowMs: number): string {
   const c = counters(ind);
   const w = promDuration(windowMs);
-  return c.bad ? agg('rate', c.bad, w) : `${agg('rate', c.total, w)} - ${agg('rate', c.good!, w)}`;
+  return c.bad ? orZero(agg('rate', c.bad, w)) : `${agg('rate', c.total, w)} - ${orZero(agg('rate', c.good!, w))}`;
 }
 
 export function totalRateExpr(ind: Indicator, windowMs: number): string {
@@ -53,15 +59,30 @@ export function totalRateExpr(ind: Indicator, windowMs: number): string {
 export function badIncreaseExpr(ind: Indicator, windowMs: number): string {
   const c = counters(ind);
   const w = promDuration(windowMs);
-  return c.bad ? agg('increase', c.bad, w) : `${agg('increase', c.total, w)} - ${agg('increase', c.good!, w)}`;
+  return c.bad ? orZero(agg('increase', c.bad, w)) : `${agg('increase', c.total, w)} - ${orZero(agg('increase', c.good!, w))}`;
 }
 
+/**
+ * The id of an SLO objective in rule groups and the sloth_id label. "/" cannot occur in a
+ * Service or SLO name (DNS labels), so service a-b with SLO c and service a with SLO b-c
+ * stay apart (Sloth's "-" joins both into a-b-c); an SLO with several objectives adds the
+ * objective's index.
+ */
 export function sloId(slo: SloDefinition): string {
-  return `${slo.service}-${slo.name}`;
+  return `${slo.service}/${slo.name}${slo.objectiveCount > 1 ? `/${slo.objectiveIndex}` : ''}`;
 }
 
 export function idLabels(slo: SloDefinition): Record<string, string> {
-  return { sloth_id: sloId(slo), sloth_service: slo.service, sloth_slo: slo.name };
+  return { sloth_id: sloId(slo), sloth_service: slo.service, sloth_slo: slo.name, ...(slo.objectiveCount > 1 ? { sloth_objective: String(slo.objectiveIndex) } : {}) };
+}
+
+/**
+ * OpenSLO label keys may hold "-" and "." and start with a digit; Prometheus label names
+ * may not. Each other character becomes "_" (a leading digit gets a "_" before it).
+ */
+export function promLabelName(key: string): string {
+  const s = key.replace(/[^a-zA-Z0-9_]/g, '_');
+  return /^[0-9]/.test(s) ? `_${s}` : s;
 }
 
 export function idMatchers(slo: SloDefinition): string {

@@ -9,6 +9,9 @@ import type { EventCounts } from '../math/sli.ts';
 import type { TimeRange } from '../math/calendar.ts';
 import type { Indicator, PgQuery, SloDefinition } from '../openslo/types.ts';
 import { InvalidSliError } from './errors.ts';
+import { RequestRings, type RingRow } from './request-rings.ts';
+import { periodAt } from '../math/calendar.ts';
+import { alertWindows } from '../evaluate/measure.ts';
 import type { SliSource } from './source.ts';
 
 interface RowSource {
@@ -50,6 +53,11 @@ function rowSource(q: PgQuery, ind: Indicator, params: Params): RowSource {
     case 'requests': {
       if (f.service) where.push(`r.service = ANY(${param(params, list(f.service))})`);
       if (f.route) where.push(`r.route = ANY(${param(params, list(f.route))})`);
+      // Routes are span names such as "GET /healthz": a path excludes it whatever the method.
+      if (f.excludeRoute) {
+        const ex = param(params, list(f.excludeRoute));
+        where.push(`NOT (r.route = ANY(${ex}) OR regexp_replace(r.route, '^[A-Z]+ ', '') = ANY(${ex}))`);
+      }
       const total = f.outcome === 'error' ? 'r.errors' : f.outcome === 'success' ? 'r.requests - r.errors' : 'r.requests';
       if (ind.kind === 'ratio') return { from: 'request_rollups r', time: 'r.minute', total, where };
       const ms = ind.value * 1000;
@@ -87,6 +95,11 @@ function rowSource(q: PgQuery, ind: Indicator, params: Params): RowSource {
   }
 }
 
+function usesRequestsOnly(ind: Indicator): boolean {
+  const qs = ind.kind === 'threshold' ? [ind.metric] : [ind.good, ind.bad, ind.total];
+  return qs.every((q) => q === undefined || (q.type === 'PostgreSQL' && q.dataset === 'requests'));
+}
+
 interface Bound {
   src: RowSource;
   params: Params;
@@ -109,10 +122,53 @@ function sources(ind: Indicator): { bad?: Bound; good?: Bound; total: Bound } {
   };
 }
 
+/** The request-rollup rows a `requests` query keeps, and the amount each row adds, for RequestRings. */
+function ringReader(q: PgQuery, ind: Indicator, amount: 'total' | 'good'): { keep: (r: RingRow) => boolean; amount: (r: RingRow) => number; services?: Set<string> } {
+  rowSource(q, ind, []); // the same checks as a direct query (bucket bounds, operators)
+  const f = q.filters;
+  const services = f.service ? new Set(list(f.service)) : undefined;
+  const routes = f.route ? new Set(list(f.route)) : undefined;
+  const excluded = f.excludeRoute ? new Set(list(f.excludeRoute)) : undefined;
+  const keep = (r: RingRow) => (!services || services.has(r.service)) && (!routes || routes.has(r.route))
+    && (!excluded || !(excluded.has(r.route) || excluded.has(r.route.replace(/^[A-Z]+ /, ''))));
+  const base = (r: RingRow) => (f.outcome === 'error' ? r.errors : f.outcome === 'success' ? r.requests - r.errors : r.requests);
+  if (amount === 'total' || ind.kind !== 'threshold') return { keep, amount: base, services };
+  const i = LATENCY_BUCKETS_MS.indexOf((ind.value * 1000) as (typeof LATENCY_BUCKETS_MS)[number]);
+  return { keep, amount: ind.op === 'lte' ? (r) => r.atMost[i]! : (r) => r.requests - r.atMost[i]!, services };
+}
+
 export class PostgresSource implements SliSource {
   private readonly db: Queryable;
+  private rings?: RequestRings;
   constructor(db: Queryable) {
     this.db = db;
+  }
+
+  /**
+   * Before a pass: one scan of the request rollups answers every Occurrences SLO on the
+   * `requests` dataset whose ranges end at `now` (see RequestRings).
+   */
+  async prepare(slos: readonly SloDefinition[], now: Date): Promise<void> {
+    const starts: number[] = [];
+    for (const slo of slos) {
+      if (slo.sourceType !== 'PostgreSQL' || slo.budgeting.method !== 'Occurrences' || !usesRequestsOnly(slo.indicator)) continue;
+      starts.push(periodAt(slo.period, now).from.getTime(), ...alertWindows(slo).map((w) => now.getTime() - w));
+    }
+    this.rings = starts.length ? await RequestRings.load(this.db, starts, now.getTime()) : undefined;
+  }
+
+  private fromRings(slo: SloDefinition, ranges: readonly TimeRange[]): EventCounts[] | undefined {
+    const rings = this.rings;
+    if (!rings || !usesRequestsOnly(slo.indicator) || !ranges.every((r) => rings.covers(r.from.getTime(), r.to.getTime()))) return undefined;
+    const ind = slo.indicator;
+    const pick = ind.kind === 'threshold'
+      ? { total: ringReader(ind.metric as PgQuery, ind, 'total'), other: ringReader(ind.metric as PgQuery, ind, 'good'), bad: false }
+      : { total: ringReader(ind.total as PgQuery, ind, 'total'), other: ringReader((ind.bad ?? ind.good) as PgQuery, ind, 'total'), bad: !!ind.bad };
+    return ranges.map((r) => {
+      const total = rings.sum(r.from.getTime(), pick.total.keep, pick.total.amount, pick.total.services);
+      const other = rings.sum(r.from.getTime(), pick.other.keep, pick.other.amount, pick.other.services);
+      return { total, bad: pick.bad ? other : Math.max(0, total - other) };
+    });
   }
 
   private async sums({ src, params }: Bound, ranges: readonly TimeRange[]): Promise<number[]> {
@@ -127,6 +183,8 @@ export class PostgresSource implements SliSource {
 
   async counts(slo: SloDefinition, ranges: readonly TimeRange[]): Promise<EventCounts[]> {
     if (ranges.length === 0) return [];
+    const ringed = this.fromRings(slo, ranges);
+    if (ringed) return ringed;
     const s = sources(slo.indicator);
     const [total, other] = await Promise.all([this.sums(s.total, ranges), this.sums((s.bad ?? s.good)!, ranges)]);
     return ranges.map((_, i) => ({ total: total[i]!, bad: s.bad ? other[i]! : Math.max(0, total[i]! - other[i]!) }));

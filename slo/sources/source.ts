@@ -8,6 +8,8 @@ export interface SliSource {
   counts(slo: SloDefinition, ranges: readonly TimeRange[]): Promise<EventCounts[]>;
   /** one entry per slice of `sliceMs` from range.from (aligned to it) to range.to */
   slices(slo: SloDefinition, range: TimeRange, sliceMs: number): Promise<EventCounts[]>;
+  /** optional: read ahead for a pass over these SLOs at `now` (one query for many) */
+  prepare?(slos: readonly SloDefinition[], now: Date): Promise<void>;
 }
 
 export class SourceUnavailableError extends Error {

@@ -280,8 +280,135 @@ spec:
   assert.equal(m.periodCounts.bad, 2);
   assert.ok(m.periodCounts.total >= 1440 && m.periodCounts.total <= 1441, String(m.periodCounts.total));
   assert.equal(m.periodEvents, 400);
-  assert.equal(m.windows.get(3_600_000)!.bad, 2);
+  // A 1-day period scales the alert windows down (its 6h page tier becomes 51m).
+  assert.equal(m.windows.get(51 * MINUTE)!.bad, 2);
   const e = evaluateSlo(slo, m, at);
   assert.ok(Math.abs(e.sli! - (1 - 2 / m.periodCounts.total)) < 1e-12);
   assert.equal(e.lowTraffic, false);
+});
+
+test('an SLO with two objectives: each has its own budget, alerts and history, and the list shows both', async () => {
+  const two = spec('cart-errors', 'cart').replace('objectives: [{target: 0.999}]', 'objectives: [{displayName: lenient, target: 0.9}, {displayName: strict, target: 0.999}]');
+  assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/slos', headers: bearer(sre), payload: { spec: two } })).statusCode, 201);
+  await rollups('cart', 70, 1000, 20); // 2%: within the lenient budget (10%), burning the strict one at 20
+  assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/slos/evaluate', headers: bearer(sre), payload: { slos: ['cart-errors'] } })).statusCode, 200);
+  const items = (await t.app.inject({ url: '/api/v1/slos', headers: bearer(viewer) })).json().items.filter((x: { name: string }) => x.name === 'cart-errors');
+  assert.deepEqual(items.map((x: { objectiveIndex: number; objectiveName: string; latest: { alert: string } }) => [x.objectiveIndex, x.objectiveName, x.latest.alert]).sort(), [[0, 'lenient', 'none'], [1, 'strict', 'page']]);
+  const strict = (await t.app.inject({ url: '/api/v1/slos/cart-errors?objective=1', headers: bearer(viewer) })).json();
+  assert.ok(Math.abs(strict.latest.budgetRemaining - (1 - 0.02 / 0.001)) < 1e-9);
+  assert.deepEqual(strict.objectives.map((o: { objectiveIndex: number }) => o.objectiveIndex), [0, 1]);
+  const lenient = (await t.app.inject({ url: '/api/v1/slos/cart-errors', headers: bearer(viewer) })).json();
+  assert.ok(Math.abs(lenient.latest.budgetRemaining - (1 - 0.02 / 0.1)) < 1e-9);
+  const alerts = (o: number) => t.app.inject({ url: `/api/v1/slos/cart-errors/alerts?objective=${o}`, headers: bearer(viewer) }).then((r) => r.json().items.length);
+  assert.deepEqual([await alerts(0), await alerts(1)], [0, 1]);
+  const history = (await t.app.inject({ url: '/api/v1/slos/cart-errors/history?objective=1', headers: bearer(viewer) })).json();
+  assert.ok(Math.abs(history.points.at(-1).budgetRemaining - (1 - 0.02 / 0.001)) < 1e-9);
+  assert.equal((await t.app.inject({ url: '/api/v1/slos/cart-errors?objective=2', headers: bearer(viewer) })).statusCode, 404);
+});
+
+test('POST /api/v1/slos/validate reports without storing: errors, warnings for SLOs not evaluated, notices', async () => {
+  const datadog = spec('dd-errors', 'x').replace(/metricSourceRef: pilothouse-postgres, spec: \{dataset: requests, service: x(, outcome: error)?\}/g, "type: Datadog, spec: {query: 'sum:errors'}");
+  const r = (await t.app.inject({ method: 'POST', url: '/api/v1/slos/validate', headers: bearer(viewer), payload: { spec: datadog } })).json();
+  assert.equal(r.valid, true);
+  assert.deepEqual(r.errors, []);
+  assert.match(r.warnings[0].text, /Datadog is not a source Pilothouse reads/);
+  const bad = (await t.app.inject({ method: 'POST', url: '/api/v1/slos/validate', headers: bearer(viewer), payload: { spec: spec('v', 'x', 99.9) } })).json();
+  assert.equal(bad.valid, false);
+  assert.equal(bad.errors[0].field, 'spec.objectives[0].target');
+  // Posting the Datadog SLO is refused with the same reason: nothing could evaluate it.
+  const post = await t.app.inject({ method: 'POST', url: '/api/v1/slos', headers: bearer(sre), payload: { spec: datadog } });
+  assert.equal(post.statusCode, 400);
+  assert.match(post.json().message, /Datadog is not a source Pilothouse reads/);
+  const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM slo_specs WHERE name IN ('dd-errors', 'v')`);
+  assert.equal(rows[0].n, 0);
+});
+
+test('the platform error rate leaves health checks and scrapes out', async () => {
+  const slo = compileOne(`apiVersion: openslo/v1
+kind: SLO
+metadata: {name: excl}
+spec:
+  service: s
+  indicator:
+    metadata: {name: excl}
+    spec:
+      ratioMetric:
+        bad: {metricSource: {type: PostgreSQL, spec: {dataset: requests, service: probe, excludeRoute: [/healthz, /metrics], outcome: error}}}
+        total: {metricSource: {type: PostgreSQL, spec: {dataset: requests, service: probe, excludeRoute: [/healthz, /metrics]}}}
+  timeWindow: [{duration: 30d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.999}]
+`);
+  await rollups('probe', 5, 10, 10, 'GET /healthz');
+  await rollups('probe', 5, 10, 10, '/metrics');
+  await rollups('probe', 5, 100, 1, 'GET /api/v1/me');
+  const [c] = await new PostgresSource(t.db).counts(slo, [{ from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 60_000) }]);
+  assert.deepEqual(c, { total: 500, bad: 5 });
+});
+
+test('a pass read ahead in one scan of the request rollups gives the same counts as each SLO querying alone', async () => {
+  const { measure } = await import('../../slo/evaluate/measure.ts');
+  await rollups('ahead', 90, 500, 3, 'GET /a');
+  await rollups('ahead', 90, 100, 50, 'GET /healthz');
+  // Older minutes, read from hourly sums except around the 1-day window's start.
+  const buckets = new Array(20).fill(0).map((_, i) => (i === 3 ? 7 : i === 9 ? 3 : 0));
+  await t.db.query(
+    `INSERT INTO request_rollups (tenant_id, service, route, minute, requests, errors, duration_sum_ns, buckets)
+     SELECT NULL, 'ahead', 'GET /a', m, 10, (extract(epoch FROM m)::bigint / 60) % 3, 0, $1
+       FROM generate_series(date_trunc('minute', now()) - interval '27 hours', date_trunc('minute', now()) - interval '20 hours', interval '1 minute') m`, [buckets]);
+  const a = compileOne(`apiVersion: openslo/v1
+kind: SLO
+metadata: {name: ahead}
+spec:
+  service: s
+  indicator:
+    metadata: {name: ahead}
+    spec:
+      ratioMetric:
+        good: {metricSource: {type: PostgreSQL, spec: {dataset: requests, service: ahead, excludeRoute: /healthz, outcome: success}}}
+        total: {metricSource: {type: PostgreSQL, spec: {dataset: requests, service: ahead, excludeRoute: /healthz}}}
+  timeWindow: [{duration: 30d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.99}]
+`);
+  const lat = compileOne(`apiVersion: openslo/v1
+kind: SLO
+metadata: {name: ahead-latency}
+spec:
+  service: s
+  indicator:
+    metadata: {name: ahead-latency}
+    spec:
+      thresholdMetric: {metricSource: {type: PostgreSQL, spec: {dataset: requests, service: ahead}}}
+  timeWindow: [{duration: 7d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{op: gte, value: 0.05, target: 0.9}]
+`);
+  const at = new Date();
+  let queries = 0;
+  const counting = new Proxy(t.db, {
+    get: (o, k) => {
+      if (k !== 'query') return Reflect.get(o, k);
+      return (...args: unknown[]) => {
+        queries++;
+        return (o.query as (...x: unknown[]) => unknown).apply(o, args);
+      };
+    },
+  });
+  // Twice: the first pass sums the old hours, the second reads them summed.
+  for (const round of [1, 2]) {
+    queries = 0;
+    const ahead = new PostgresSource(counting);
+    await ahead.prepare([a, lat], at);
+    for (const slo of [a, lat]) {
+      const alone = await measure(slo, new PostgresSource(t.db), at);
+      const pass = await measure(slo, ahead, at);
+      assert.deepEqual(pass.periodCounts, alone.periodCounts, `${slo.name}, pass ${round}`);
+      assert.deepEqual([...pass.windows], [...alone.windows], `${slo.name}, pass ${round}`);
+      assert.ok(alone.periodCounts.total > 0);
+    }
+    assert.equal(queries, 2, 'the hours summed (none left the second time), then one scan answered both SLOs');
+  }
+  const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM slo_request_hours WHERE service = 'ahead'`);
+  assert.ok(rows[0].n >= 4, 'old hours were summed');
 });

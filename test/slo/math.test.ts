@@ -114,7 +114,11 @@ test('durations: OpenSLO shorthand in, Prometheus spelling out', () => {
   assert.equal(durationMs('30d'), 30 * DAY);
   assert.equal(durationMs('4w'), 28 * DAY);
   assert.equal(durationMs('1M'), 30 * DAY);
-  assert.equal(promDuration(7 * DAY), '7d');
-  assert.equal(promDuration(90 * MINUTE), '90m');
+  assert.equal(durationMs('0m'), 0, 'alertAfter: 0m is the specification\'s default');
+  // Sloth names windows as Prometheus prints them: 28d is 4w and 7d is 1w (its dashboards look for those).
+  assert.equal(promDuration(28 * DAY), '4w');
+  assert.equal(promDuration(7 * DAY), '1w');
+  assert.equal(promDuration(30 * DAY), '30d');
+  assert.equal(promDuration(90 * MINUTE), '1h30m');
   assert.equal(promDuration(2 * HOUR), '2h');
 });

@@ -32,10 +32,10 @@ test('recording rules carry Sloth\'s names and labels', async () => {
   const g = generateRules(slos, { runbookBaseUrl: BASE });
   const records = g.file.groups.flatMap((x) => x.rules).filter((r): r is RecordingRule => 'record' in r);
   const names = new Set(records.map((r) => r.record));
-  for (const w of ['5m', '30m', '1h', '2h', '6h', '1d', '3d', '30d']) assert.ok(names.has(`slo:sli_error:ratio_rate${w}`), w);
+  for (const w of ['5m', '30m', '1h', '2h', '6h', '1d', '3d', '30d', '4w']) assert.ok(names.has(`slo:sli_error:ratio_rate${w}`), w);
   for (const n of ['slo:objective:ratio', 'slo:error_budget:ratio', 'slo:current_burn_rate:ratio', 'slo:period_burn_rate:ratio', 'slo:period_error_budget_remaining:ratio', 'slo:time_period:days']) assert.ok(names.has(n), n);
   const r5m = records.find((r) => r.record === 'slo:sli_error:ratio_rate5m')!;
-  assert.deepEqual(r5m.labels, { sloth_id: 'shop-checkout-availability', sloth_service: 'shop', sloth_slo: 'checkout-availability', sloth_window: '5m' });
+  assert.deepEqual(r5m.labels, { sloth_id: 'shop/checkout-availability', sloth_service: 'shop', sloth_slo: 'checkout-availability', sloth_window: '5m' });
   assert.match(r5m.expr, /sum\(rate\(http_requests_total\{handler="\/checkout", code=~"5\.\."\}\[5m\]\)\)/);
 });
 

@@ -37,7 +37,16 @@ const WINDOW = `  timeWindow:
 function compile(text: string) {
   const { docs, problems } = parseYaml(text, 'specs/x.yaml');
   const r = compileSpecs(docs);
-  return { slos: r.slos, problems: [...problems, ...r.problems] };
+  return { slos: r.slos, problems: [...problems, ...r.problems], notices: r.notices };
+}
+/** Valid OpenSLO that Pilothouse does not evaluate: no error, one warning, no SLO. */
+function onlyWarning(text: string) {
+  const { problems, notices, slos } = compile(text);
+  assert.deepEqual(problems.map(formatProblem), []);
+  assert.equal(slos.length, 0);
+  const w = notices.filter((n) => n.level === 'warning');
+  assert.equal(w.length, 1, notices.map(formatProblem).join('\n'));
+  return w[0]!;
 }
 function onlyProblem(text: string) {
   const { problems } = compile(text);
@@ -97,8 +106,8 @@ test('a calendar month window compiles with its start and zone', () => {
   assert.equal(slos[0]!.period.kind, 'calendar');
 });
 
-test('a rolling window in months is refused: months have no fixed length', () => {
-  const p = onlyProblem(slo(`  timeWindow:\n    - {duration: 1M, isRolling: true}\n  budgetingMethod: Occurrences\n  objectives:\n    - target: 0.99\n`));
+test('a rolling window in months is valid OpenSLO but not evaluated: months have no fixed length', () => {
+  const p = onlyWarning(slo(`  timeWindow:\n    - {duration: 1M, isRolling: true}\n  budgetingMethod: Occurrences\n  objectives:\n    - target: 0.99\n`));
   assert.match(p.fix, /30d or 4w/);
 });
 
@@ -120,16 +129,16 @@ test('a reference to a missing SLI says which name was not found', () => {
   assert.match(p.message, /no SLI named "nope"/);
 });
 
-test('a counter query that is not a selector is refused with what to write', () => {
-  const p = onlyProblem(slo(`${WINDOW}  objectives:\n    - target: 0.99\n`).replace("query: req_total}", "query: 'rate(req_total[5m])'}"));
+test('a counter query that is not a selector is not evaluated, saying what to write', () => {
+  const p = onlyWarning(slo(`${WINDOW}  objectives:\n    - target: 0.99\n`).replace("query: req_total}", "query: 'rate(req_total[5m])'}"));
   assert.equal(p.field, 'spec.indicator.spec.ratioMetric.total.metricSource.spec.query');
-  assert.match(p.fix, /Pilothouse adds rate\(\) and the windows/);
+  assert.match(p.fix, /Pilothouse adds rate\(\), sum\(\) and the windows/);
 });
 
-test('a PostgreSQL dataset filter it does not know is refused, listing the ones it does', () => {
+test('a PostgreSQL dataset filter it does not know is not evaluated, listing the ones it does', () => {
   const text = `${HEAD}apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: s}\nspec:\n  service: api\n  indicator:\n    metadata: {name: x}\n    spec:\n      thresholdMetric: {metricSource: {type: PostgreSQL, spec: {dataset: workspace_startup, zone: eu}}}\n${WINDOW}  objectives:\n    - {op: lte, value: 30, target: 0.95}\n`;
-  const p = onlyProblem(text);
-  assert.match(formatProblem(p), /zone: is not a filter of workspace_startup; fix: use region, nodePool/);
+  const p = onlyWarning(text);
+  assert.match(formatProblem(p), /zone: is not a filter of workspace_startup; this SLO is valid OpenSLO but is not evaluated; fix: use region, nodePool/);
 });
 
 test('YAML syntax errors point at their line', () => {
@@ -153,4 +162,15 @@ test('selectors: parsed, printed back, and given an le matcher that fits Prometh
   assert.equal(withMatcher('h_bucket{job="a"}', leMatcher(0.2)), 'h_bucket{job="a", le="0.2"}');
   assert.equal(withMatcher('h_bucket', leMatcher(30)), 'h_bucket{le=~"30|30\\\\.0"}');
   assert.throws(() => parseSelector('sum(x)'), /expected the end of a series selector/);
+});
+
+test('a ratio selecting one histogram bucket is told to use _count or a thresholdMetric, not about an objective value it has not', () => {
+  const p = onlyWarning(slo(`${WINDOW}  objectives:\n    - target: 0.99\n`).replace("query: req_total}", "query: 'req_bucket{le=\"0.3\"}'}"));
+  assert.match(formatProblem(p), /selects one histogram bucket \(le\) in a ratio; .*fix: count events with the histogram's _count series/);
+  assert.doesNotMatch(formatProblem(p), /comes from the objective's value/);
+});
+
+test('an error inside an inline alert condition is reported alone, at its field', () => {
+  const { problems } = compile(slo(`${WINDOW}  objectives:\n    - target: 0.99\n  alertPolicies:\n    - kind: AlertPolicy\n      metadata: {name: p}\n      spec:\n        conditions:\n          - kind: AlertCondition\n            metadata: {name: c}\n            spec: {severity: page, condition: {kind: burnrate, op: gt, threshold: 2, lookbackWindow: 1 hour}}\n`));
+  assert.deepEqual(problems.map((p) => p.field), ['spec.alertPolicies[0].spec.conditions[0].spec.condition.lookbackWindow']);
 });
