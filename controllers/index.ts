@@ -15,10 +15,11 @@ import { AUTOSCALER, createAutoscalerController } from './autoscaler/autoscaler.
 import type { HeadroomSettings } from './autoscaler/decide.ts';
 import type { SnapshotPolicy } from './workspaces/decide.ts';
 import { createSnapshotController, SNAPSHOTS } from './snapshots/snapshots.ts';
+import { createReactiveController, REACTIVE, type ReactiveOptions } from './reactive/reactive.ts';
 
 export const LEASE_NAME = 'pilothouse-controllers';
 export const DEFAULT_LEASE_TTL_MS = 15_000;
-export const CONTROLLER_NAMES = [LIFECYCLE, REAPER, QUOTA_ENFORCER, AUTOSCALER, SNAPSHOTS] as const;
+export const CONTROLLER_NAMES = [LIFECYCLE, REAPER, QUOTA_ENFORCER, AUTOSCALER, SNAPSHOTS, REACTIVE] as const;
 
 export interface ControllersOptions {
   db: Db;
@@ -39,17 +40,20 @@ export interface ControllersOptions {
   headroom?: Partial<HeadroomSettings>;
   /** VolumeSnapshots of archived workspaces' volumes */
   snapshots?: SnapshotPolicy;
+  /** the reactive autoscaler's targets (default: the autoscaling_targets table), PromQL and clock */
+  reactive?: Omit<ReactiveOptions, 'schedule'>;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   beforeApply?: (controller: string, index: number) => Promise<void> | void;
 }
 
-export function createControllers(o: Pick<ControllersOptions, 'registry' | 'schedules' | 'startTimeoutMs' | 'headroom' | 'snapshots'> = {}): Controller<any, any>[] {
+export function createControllers(o: Pick<ControllersOptions, 'registry' | 'schedules' | 'startTimeoutMs' | 'headroom' | 'snapshots' | 'reactive'> = {}): Controller<any, any>[] {
   return [
     createLifecycleController({ registry: o.registry, schedule: o.schedules?.[LIFECYCLE], startTimeoutMs: o.startTimeoutMs, snapshots: o.snapshots }),
     createReaperController({ schedule: o.schedules?.[REAPER] }),
     createQuotaController({ registry: o.registry, schedule: o.schedules?.[QUOTA_ENFORCER] }),
     createAutoscalerController({ schedule: o.schedules?.[AUTOSCALER], settings: o.headroom }),
     createSnapshotController({ schedule: o.schedules?.[SNAPSHOTS], className: o.snapshots?.className, retentionDays: o.snapshots?.retentionDays }),
+    createReactiveController({ ...o.reactive, schedule: o.schedules?.[REACTIVE] }),
   ];
 }
 
