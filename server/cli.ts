@@ -174,4 +174,17 @@ program.command('loadtest').description('load tests judged by the SLOs (run them
     for (const path of writeK6Options(chosen, slos, o.out)) process.stdout.write(path + '\n');
   });
 
+const autoscale = program.command('autoscale').description('autoscaling: try the HPA algorithm on files, replay the warm-pool policies');
+autoscale.command('simulate').description('one HorizontalPodAutoscaler sync from files: the desired replicas and why')
+  .requiredOption('--hpa <file>', 'an autoscaling/v2 HorizontalPodAutoscaler (YAML or JSON) with status.currentReplicas')
+  .requiredOption('--pods <file>', 'the target\'s pods: a PodList (kubectl get pods -o json)')
+  .requiredOption('--metrics <file>', 'a metrics.k8s.io PodMetricsList (kubectl get --raw /apis/metrics.k8s.io/v1beta1/namespaces/NS/pods)')
+  .option('--now <time>', 'the time of the sync (ISO 8601), for pods still in their CPU initialisation period; default: now')
+  .option('--json', 'print a JSON object (desiredReplicas, reasoning, metrics) instead of text')
+  .action(async (o: { hpa: string; pods: string; metrics: string; now?: string; json?: boolean }) => {
+    const { simulateFiles } = await import('./autoscale-cli.ts');
+    const out = await simulateFiles(o).catch((e: Error) => fail(e.message));
+    process.stdout.write(out);
+  });
+
 await program.parseAsync(process.argv);
