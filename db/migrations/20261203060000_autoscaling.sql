@@ -1,6 +1,6 @@
 -- Autoscaling (issue 11): the reactive scaler's targets and the history its HPA rules read
 -- (recommendations for stabilisation, scale events for rate policies and cooldowns), the
--- warm pool's knobs and forecasts, and the usage samples rightsizing learns from.
+-- warm pool's knobs, and the usage samples rightsizing learns from.
 
 -- The Deployments an operator lists, with their HPA-shaped spec (metrics, min/max,
 -- behavior, cooldowns). Written through the API by platform roles only.
@@ -37,19 +37,6 @@ CREATE TABLE autoscaling_settings (
   value      jsonb NOT NULL,
   updated_by text NOT NULL,
   updated_at timestamptz NOT NULL DEFAULT now()
-);
-
--- What the predictive warm pool expected per region, pool and hour, beside what it kept:
--- the Fleet page draws forecast against actual starts from here.
-CREATE TABLE headroom_forecasts (
-  region     text NOT NULL,
-  pool       text NOT NULL,
-  at         timestamptz NOT NULL,
-  -- expected base-unit starts per hour, and the pool size chosen for them
-  rate_per_hour numeric NOT NULL CHECK (rate_per_hour >= 0),
-  replicas   integer NOT NULL CHECK (replicas >= 0),
-  method     text NOT NULL,
-  PRIMARY KEY (region, pool, at)
 );
 
 -- metrics.k8s.io usage per workload (a workspace, or a Deployment of the platform) and
