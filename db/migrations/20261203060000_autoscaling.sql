@@ -51,6 +51,8 @@ CREATE TABLE workload_usage_samples (
   memory_usage  double precision NOT NULL CHECK (memory_usage >= 0),
   cpu_request   double precision NOT NULL CHECK (cpu_request >= 0),
   memory_request double precision NOT NULL CHECK (memory_request >= 0),
+  -- usage and requests are per pod (the mean over the workload's running pods)
+  pods          integer NOT NULL CHECK (pods > 0),
   PRIMARY KEY (namespace, workload, sample_minute)
 );
 CREATE INDEX workload_usage_samples_minute ON workload_usage_samples (sample_minute);

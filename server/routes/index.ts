@@ -21,5 +21,6 @@ import slo from './slo.ts';
 import fleetCosts from './fleet-costs.ts';
 import fleet from './fleet.ts';
 import loadtests from './loadtests.ts';
+import autoscaling from './autoscaling.ts';
 
-export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, workspaceRestore, usageEvents, usage, pricing, otlp, faro, frontend, traces, controllers, quota, fleetMode, slo, fleetCosts, fleet, loadtests];
+export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, workspaceRestore, usageEvents, usage, pricing, otlp, faro, frontend, traces, controllers, quota, fleetMode, slo, fleetCosts, fleet, loadtests, autoscaling];
