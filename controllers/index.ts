@@ -16,10 +16,11 @@ import type { HeadroomSettings } from './autoscaler/decide.ts';
 import type { SnapshotPolicy } from './workspaces/decide.ts';
 import { createSnapshotController, SNAPSHOTS } from './snapshots/snapshots.ts';
 import { createReactiveController, REACTIVE, type ReactiveOptions } from './reactive/reactive.ts';
+import { createRightsizerController, RIGHTSIZER } from './rightsizing/rightsizer.ts';
 
 export const LEASE_NAME = 'pilothouse-controllers';
 export const DEFAULT_LEASE_TTL_MS = 15_000;
-export const CONTROLLER_NAMES = [LIFECYCLE, REAPER, QUOTA_ENFORCER, AUTOSCALER, SNAPSHOTS, REACTIVE] as const;
+export const CONTROLLER_NAMES = [LIFECYCLE, REAPER, QUOTA_ENFORCER, AUTOSCALER, SNAPSHOTS, REACTIVE, RIGHTSIZER] as const;
 
 export interface ControllersOptions {
   db: Db;
@@ -54,6 +55,7 @@ export function createControllers(o: Pick<ControllersOptions, 'registry' | 'sche
     createAutoscalerController({ schedule: o.schedules?.[AUTOSCALER], settings: o.headroom }),
     createSnapshotController({ schedule: o.schedules?.[SNAPSHOTS], className: o.snapshots?.className, retentionDays: o.snapshots?.retentionDays }),
     createReactiveController({ ...o.reactive, schedule: o.schedules?.[REACTIVE] }),
+    createRightsizerController({ schedule: o.schedules?.[RIGHTSIZER] }),
   ];
 }
 

@@ -6,11 +6,18 @@ import { createBootstrapLink } from './auth/sessions.ts';
 import { loadPrices, startUsageJobs } from '../collectors/usage/jobs.ts';
 import { kubeOptionsOf, type ClusterAccess } from './cluster.ts';
 import { startControllers } from '../controllers/index.ts';
+import { PrometheusClient } from '../slo/sources/prometheus.ts';
 import { startFleetCostJob } from '../collectors/cost/fleet-jobs.ts';
 import { startSloJob } from '../slo/evaluate/job.ts';
 import { SloRegistry } from '../slo/registry.ts';
 import { demoWanted, startDemo } from './demo.ts';
 import { startBackupSchedule } from './backups.ts';
+
+/** PromQL for the reactive autoscaler's Prometheus metrics. */
+const promQuery = (url: string) => {
+  const client = new PrometheusClient(url);
+  return (query: string, at: Date) => client.single(query, at);
+};
 
 export interface Running {
   url: string;
@@ -50,6 +57,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     db: db.pool, registry: app.metrics, kube, dryRun: config.PILOTHOUSE_CONTROLLERS_DRY_RUN,
     lease: kube ? config.PILOTHOUSE_LEASE : 'postgres', leaseNamespace: config.PILOTHOUSE_LEASE_NAMESPACE, leaseTtlMs: config.PILOTHOUSE_LEASE_TTL_SECONDS * 1000,
     snapshots: config.WORKSPACE_SNAPSHOT_CLASS ? { className: config.WORKSPACE_SNAPSHOT_CLASS, retentionDays: config.WORKSPACE_SNAPSHOT_RETENTION_DAYS } : undefined,
+    reactive: config.PROMETHEUS_URL ? { prometheus: promQuery(config.PROMETHEUS_URL) } : {},
     log: (msg, fields) => app.log.info({ ...fields, component: 'controllers' }, msg),
   });
   // With PORT=0 the real port is known only now.

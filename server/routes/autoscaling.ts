@@ -9,6 +9,7 @@ import { AUTOSCALER, startHistory } from '../../controllers/autoscaler/autoscale
 import { forecastHour, hourOf, HOUR_MS } from '../../controllers/autoscaler/forecast.ts';
 import { raiseWarmPool, readWarmPoolKnobs, setWarmPoolCeiling, MAX_BOOST, MAX_BOOST_MINUTES } from '../../controllers/autoscaler/knobs.ts';
 import { actorOf } from '../auth/principal.ts';
+import { readRightsizingPolicy, setRightsizingPolicy } from '../../controllers/rightsizing/rightsizer.ts';
 import { rightsizingCsv, rightsizingReport } from '../rightsizing.ts';
 import { DateTime, JsonObject, TenantParams, errors } from '../schemas.ts';
 
@@ -112,6 +113,19 @@ export default async function autoscalingRoutes(app: FastifyInstance) {
     config: { auth: { permission: 'controllers:write' } },
     schema: { tags: ['autoscaling'], summary: 'Raise the warm pool of a region (and pool) by a number of placeholders for a while', body: Boost, response: { 201: JsonObject, ...errors(400) } },
   }, async (req, reply) => reply.code(201).send(await raiseWarmPool(app.db, req.body, actorOf(req.principal!))));
+
+  const Policy = Type.Object({ apply: Type.Boolean({ description: 'let the rightsizer controller set the platform Deployments\' requests (never below what the pods use)' }) }, { additionalProperties: false });
+  app.get('/api/v1/autoscaling/rightsizing/policy', {
+    config: { auth: { permission: 'fleet:read' } },
+    schema: { tags: ['autoscaling'], summary: 'Whether rightsizing recommendations are applied', response: { 200: Policy } },
+  }, async () => readRightsizingPolicy(app.db));
+  app.put<{ Body: Static<typeof Policy> }>('/api/v1/autoscaling/rightsizing/policy', {
+    config: { auth: { permission: 'controllers:write' } },
+    schema: { tags: ['autoscaling'], summary: 'Switch applying rightsizing on or off (each change the rightsizer makes is in the controllers\' audit log)', body: Policy, response: { 200: Policy, ...errors(400) } },
+  }, async (req) => {
+    await setRightsizingPolicy(app.db, req.body.apply, actorOf(req.principal!));
+    return readRightsizingPolicy(app.db);
+  });
 
   app.get<{ Querystring: Static<typeof Format> }>('/api/v1/fleet/rightsizing', {
     config: { auth: { permission: 'fleet:read' } },

@@ -11,6 +11,9 @@ import { collectFleetCost } from '../../collectors/cost/fleet-collector.ts';
 import { createObject } from '../../kube/objects.ts';
 import { podMetrics } from '../../kube/metrics.ts';
 import { startTestCluster, waitFor } from '../controllers/cluster.ts';
+import { buildRuntime } from '../../controllers/index.ts';
+import { readObject } from '../../kube/objects.ts';
+import { parseQuantity } from '../../kube/quantity.ts';
 
 const t = await buildTestApp();
 await loadCatalogFile(t.db, 'collectors/cost/default-catalog.yaml');
@@ -93,4 +96,37 @@ test('a tenant sees its own workspaces only, and never another tenant\'s', async
   assert.ok([403, 404].includes(other.statusCode), String(other.statusCode));
   const fleet = await t.app.inject({ method: 'GET', url: '/api/v1/fleet/rightsizing', headers: bearer(member) });
   assert.equal(fleet.statusCode, 403);
+});
+
+test('applying is off until an operator switches it on; then the gateway gets its recommendation, audited, never below its usage', async () => {
+  const NEVER = '0 0 0 1 1 *';
+  const runtime = buildRuntime({
+    db: t.db, kube: cluster.kube(), holder: 'rightsizer-test', leaseTtlMs: 5_000,
+    schedules: { 'workspace-lifecycle': NEVER, 'idle-reaper': NEVER, 'quota-enforcer': NEVER, 'headroom-autoscaler': NEVER, 'reactive-autoscaler': NEVER, rightsizer: NEVER },
+  });
+  await runtime.start();
+  try {
+    assert.equal((await runtime.runOnce('rightsizer')).decisions, 0, 'off by default');
+    const admin = await t.token('admin');
+    const member = await t.token('member', quiet.id);
+    const refused = await t.app.inject({ method: 'PUT', url: '/api/v1/autoscaling/rightsizing/policy', headers: bearer(member), payload: { apply: true } });
+    assert.equal(refused.statusCode, 403);
+    const on = await t.app.inject({ method: 'PUT', url: '/api/v1/autoscaling/rightsizing/policy', headers: bearer(admin), payload: { apply: true } });
+    assert.deepEqual(on.json(), { apply: true });
+    const report = await runtime.runOnce('rightsizer');
+    assert.equal(report.applied, 1, JSON.stringify(report));
+    const d = await readObject(kube, 'Deployment', 'platform', 'llm-gateway');
+    const req = d!.spec.template.spec.containers[0].resources.requests;
+    const cpu = parseQuantity(req.cpu)!;
+    assert.ok(cpu < 2, `cpu request lowered from 2 to ${req.cpu}`);
+    const { rows: [row] } = await t.db.query(`SELECT decision, inputs FROM controller_actions WHERE controller = 'rightsizer' AND status = 'applied'`);
+    assert.match(row.decision, /^requests platform\/llm-gateway cpu 2→/);
+    assert.ok(cpu >= row.inputs.latestUsage.cpu, 'never below what the pods use');
+    assert.ok(parseQuantity(req.memory)! >= row.inputs.latestUsage.memory);
+    // Workspaces are not touched: their size is the resource factor.
+    const ws = await readObject(kube, 'Deployment', `tenant-${busy.id}`, 'ws-busy-1');
+    assert.equal(ws!.spec.template.spec.containers[0].resources.requests.cpu, '500m');
+  } finally {
+    await runtime.stop();
+  }
 });
