@@ -12,11 +12,11 @@ async function readDoc(file: string, what: string): Promise<Record<string, any>>
   }
 }
 
-export async function simulateFiles(o: { hpa: string; pods: string; metrics: string; now?: string; json?: boolean }): Promise<string> {
+export async function simulateFiles(o: { hpa: string; pods: string; metrics: string; now?: string; json?: boolean; firstSync?: boolean }): Promise<string> {
   const now = o.now === undefined ? Date.now() : Date.parse(o.now);
   if (!Number.isFinite(now)) throw new Error(`--now must be an ISO 8601 time, got "${o.now}"`);
   const [hpa, pods, metrics] = await Promise.all([readDoc(o.hpa, '--hpa'), readDoc(o.pods, '--pods'), readDoc(o.metrics, '--metrics')]);
-  const sim = simulateHpa(hpa, pods, metrics, now);
+  const sim = simulateHpa(hpa, pods, metrics, now, o.firstSync ?? false);
   if (o.json) return JSON.stringify(sim, null, 2) + '\n';
   return [`${sim.hpa}: ${sim.desiredReplicas} replicas (current ${sim.currentReplicas})`, ...sim.reasoning.slice(1).map((l) => `  ${l}`)].join('\n') + '\n';
 }

@@ -180,8 +180,9 @@ autoscale.command('simulate').description('one HorizontalPodAutoscaler sync from
   .requiredOption('--pods <file>', 'the target\'s pods: a PodList (kubectl get pods -o json)')
   .requiredOption('--metrics <file>', 'a metrics.k8s.io PodMetricsList (kubectl get --raw /apis/metrics.k8s.io/v1beta1/namespaces/NS/pods)')
   .option('--now <time>', 'the time of the sync (ISO 8601), for pods still in their CPU initialisation period; default: now')
+  .option('--first-sync', 'as a controller that has just started: it records the current count first and so does not scale down within the stabilisation window')
   .option('--json', 'print a JSON object (desiredReplicas, reasoning, metrics) instead of text')
-  .action(async (o: { hpa: string; pods: string; metrics: string; now?: string; json?: boolean }) => {
+  .action(async (o: { hpa: string; pods: string; metrics: string; now?: string; json?: boolean; firstSync?: boolean }) => {
     const { simulateFiles } = await import('./autoscale-cli.ts');
     const out = await simulateFiles(o).catch((e: Error) => fail(e.message));
     process.stdout.write(out);

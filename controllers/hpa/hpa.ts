@@ -50,6 +50,12 @@ export interface SyncInput {
   now: number;
   cpuInitializationPeriodMs?: number;
   initialReadinessDelayMs?: number;
+  /**
+   * With no recommendations yet, the HPA records the current count first (a freshly started
+   * controller does not scale down within its first window). False models a controller
+   * that has been running with an empty log (as the upstream tests set it up).
+   */
+  recordInitialRecommendation?: boolean;
 }
 
 export interface MetricOutcome {
@@ -109,7 +115,7 @@ export function syncHpa(i: SyncInput): SyncResult {
   const current = i.specReplicas;
   const min = spec.minReplicas;
   const base = { currentReplicas: current, metrics: [] as MetricOutcome[], normalized: null, rawProposal: null, drivenBy: null, recommendation: null };
-  const initialRecommendation = i.history.recommendations.length === 0;
+  const initialRecommendation = i.history.recommendations.length === 0 && i.recordInitialRecommendation !== false;
   // recordInitialRecommendation: a fresh HPA remembers the current count, so it does not scale down within its first window.
   const history: History = initialRecommendation ? { ...i.history, recommendations: [{ at: now, replicas: current }] } : i.history;
   if (current === 0 && min !== 0) {

@@ -1,5 +1,4 @@
-// `pilothouse autoscale simulate`: one HPA sync from files, as the controller would run it
-// the first time it sees the HPA. Current replicas come from status.currentReplicas (what
+// `pilothouse autoscale simulate`: one HPA sync from files. Current replicas come from status.currentReplicas (what
 // the controller reads from the scale subresource); `behavior` is honoured exactly and no
 // cooldown is added. Pure: parsed objects and the time in, the answer and its steps out.
 import { EMPTY_HISTORY } from './behavior.ts';
@@ -24,7 +23,12 @@ function listOf(doc: Json, kind: string, what: string): Json[] {
   return doc.items;
 }
 
-export function simulateHpa(hpa: Json, podList: Json, metricsList: Json, now: number): Simulation {
+/**
+ * `firstSync`: as a controller that has just started (it records the current count first,
+ * so it does not scale down within the stabilisation window); otherwise as one that has run
+ * with these metrics all along.
+ */
+export function simulateHpa(hpa: Json, podList: Json, metricsList: Json, now: number, firstSync = false): Simulation {
   const spec = hpaSpecOf(hpa);
   const current = hpa.status?.currentReplicas;
   if (!Number.isInteger(current) || current < 0) throw new ObjectError('the HPA needs status.currentReplicas (the replicas the scale subresource reports)');
@@ -36,7 +40,7 @@ export function simulateHpa(hpa: Json, podList: Json, metricsList: Json, now: nu
   const resources = new Map<string, ReturnType<typeof podSamples>>();
   for (const m of spec.metrics) if (m.type === 'Resource') resources.set(m.resource, podSamples(items, m.resource));
   const r = syncHpa({
-    spec, specReplicas: current, statusReplicas: current, pods, now, history: EMPTY_HISTORY,
+    spec, specReplicas: current, statusReplicas: current, pods, now, history: EMPTY_HISTORY, recordInitialRecommendation: firstSync,
     metrics: { resources, pods: new Map(), external: new Map() },
   });
   return {

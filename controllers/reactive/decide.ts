@@ -82,12 +82,13 @@ export function decideTarget(t: TargetObservation, now: Date): Decision<Reactive
     }];
   }
   const holdText = hold ? `hold ${key} at ${r.currentReplicas} (wants ${r.desiredReplicas}; scale-${hold.direction} cooldown until ${new Date(hold.until).toISOString()})` : null;
-  if (!recordNeeded && !(holdText && holdText !== t.lastDecision)) return [];
+  // A hold is audited once; a recommendation that changes during it is recorded with it.
+  if (!recordNeeded && !(holdText && !t.lastDecision?.startsWith(holdText))) return [];
   const held = hold
     ? [`cooldown: no scale-${hold.direction} until ${new Date(hold.until).toISOString()} (${hold.direction === 'up' ? cooldownOf(t.target.spec)!.upSeconds : cooldownOf(t.target.spec)!.downSeconds} s after the last scaling action)`]
     : [];
   return [{
-    target, decision: holdText ?? `recommend ${key} ${r.recommendation} (keep ${r.currentReplicas}${r.normalized && r.normalized.stabilization !== 'ReadyForNewScale' ? `: ${r.normalized.stabilization}` : ''})`,
+    target, decision: holdText ? (recordNeeded && t.lastDecision?.startsWith(holdText) ? `${holdText}; recommendation ${r.recommendation}` : holdText) : `recommend ${key} ${r.recommendation} (keep ${r.currentReplicas}${r.normalized && r.normalized.stabilization !== 'ReadyForNewScale' ? `: ${r.normalized.stabilization}` : ''})`,
     reason: [...why, ...held].join('; '), inputs,
     action: { kind: 'record', namespace: t.target.namespace, name: t.target.name, recommendation: r.recommendation!, initial, at },
   }];

@@ -91,8 +91,8 @@ test('scale-up on CPU, held by the 300 s cooldown, then again; scale-down held b
   at(180);
   await run();
   assert.equal(await replicas(), 4);
-  const { rows: [{ holds }] } = await t.db.query(`SELECT count(*)::int AS holds FROM controller_actions WHERE controller = $1 AND decision LIKE 'hold %'`, [REACTIVE]);
-  assert.equal(holds, 1, 'the same hold is audited once (changed recommendations are recorded)');
+  const { rows: [{ holds }] } = await t.db.query(`SELECT count(*)::int AS holds FROM controller_actions WHERE controller = $1 AND decision = $2`, [REACTIVE, r.last.decision]);
+  assert.equal(holds, 1, 'the same hold is audited once (a recommendation that changes meanwhile is recorded beside it)');
 
   at(310);
   r = await run();
