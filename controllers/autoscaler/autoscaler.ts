@@ -73,10 +73,8 @@ export function createAutoscalerController(opts: { schedule?: string; settings?:
         readObject(kube, 'Namespace', '', HEADROOM_NAMESPACE),
         readObject(kube, 'PriorityClass', '', HEADROOM_PRIORITY_CLASS),
       ]);
-      const [history, knobs] = await Promise.all([
-        settings.policy === 'predictive' ? startHistory(ctx.db, ctx.now) : Promise.resolve(undefined),
-        readWarmPoolKnobs(ctx.db),
-      ]);
+      const knobs = await readWarmPoolKnobs(ctx.db);
+      const history = (knobs.policy ?? settings.policy) === 'predictive' ? await startHistory(ctx.db, ctx.now) : undefined;
       const demand: TenantDemand[] = views.map((v) => ({
         tenantId: v.id, starts: byTenant.get(v.id) ?? [], quota: v.quota,
         used: usage.get(v.id)!,

@@ -178,7 +178,10 @@ export function planTenant(t: TenantDemand, now: Date, s: HeadroomSettings): Ten
 }
 
 export function decideAutoscaler(o: AutoscalerObservation): Decision<AutoscalerAction>[] {
-  return o.settings.policy === 'predictive' ? decidePredictive(o) : decideReactivePeak(o);
+  // The operator's knobs override the controller's configured policy and level.
+  const settings = { ...o.settings, policy: o.knobs?.policy ?? o.settings.policy, emptyProbability: o.knobs?.emptyProbability ?? o.settings.emptyProbability };
+  const seen = { ...o, settings };
+  return settings.policy === 'predictive' ? decidePredictive(seen) : decideReactivePeak(seen);
 }
 
 function objectDecisions(o: AutoscalerObservation, scales: Decision<AutoscalerAction>[]): Decision<AutoscalerAction>[] {

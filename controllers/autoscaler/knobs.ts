@@ -21,6 +21,9 @@ export interface WarmPoolKnobs {
   /** all pools together cost at most this per hour */
   costCeilingPerHour?: number;
   boosts?: WarmPoolBoost[];
+  /** the operator's choice of policy and of P(a start finds the pool empty), over the defaults */
+  policy?: 'reactive' | 'predictive';
+  emptyProbability?: number;
 }
 
 export const KNOBS_KEY = 'headroom';
@@ -52,6 +55,17 @@ export function setWarmPoolCeiling(db: Queryable, c: { maxPerPool?: number | nul
     const next = { ...k };
     if (c.maxPerPool !== undefined) { if (c.maxPerPool === null) delete next.maxPerPool; else next.maxPerPool = c.maxPerPool; }
     if (c.costCeilingPerHour !== undefined) { if (c.costCeilingPerHour === null) delete next.costCeilingPerHour; else next.costCeilingPerHour = c.costCeilingPerHour; }
+    return next;
+  });
+}
+
+/** The operator's policy and level; null returns to the controller's default. */
+export function setWarmPoolPolicy(db: Queryable, c: { policy?: 'reactive' | 'predictive' | null; emptyProbability?: number | null }, actor: string): Promise<WarmPoolKnobs> {
+  if (c.emptyProbability != null && !(c.emptyProbability >= 0.0001 && c.emptyProbability <= 0.5)) throw new RangeError('emptyProbability must be 0.0001..0.5');
+  return update(db, actor, (k) => {
+    const next = { ...k };
+    if (c.policy !== undefined) { if (c.policy === null) delete next.policy; else next.policy = c.policy; }
+    if (c.emptyProbability !== undefined) { if (c.emptyProbability === null) delete next.emptyProbability; else next.emptyProbability = c.emptyProbability; }
     return next;
   });
 }

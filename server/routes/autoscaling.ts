@@ -7,7 +7,7 @@ import { TargetSpec } from '../../controllers/reactive/target.ts';
 import { deleteTarget, listTargets, parseTargetSpec, putTarget, TargetSpecError } from '../../controllers/reactive/store.ts';
 import { AUTOSCALER, startHistory } from '../../controllers/autoscaler/autoscaler.ts';
 import { forecastHour, hourOf, HOUR_MS } from '../../controllers/autoscaler/forecast.ts';
-import { raiseWarmPool, readWarmPoolKnobs, setWarmPoolCeiling, MAX_BOOST, MAX_BOOST_MINUTES } from '../../controllers/autoscaler/knobs.ts';
+import { raiseWarmPool, readWarmPoolKnobs, setWarmPoolCeiling, setWarmPoolPolicy, MAX_BOOST, MAX_BOOST_MINUTES } from '../../controllers/autoscaler/knobs.ts';
 import { actorOf } from '../auth/principal.ts';
 import { readRightsizingPolicy, setRightsizingPolicy } from '../../controllers/rightsizing/rightsizer.ts';
 import { rightsizingCsv, rightsizingReport } from '../rightsizing.ts';
@@ -108,6 +108,15 @@ export default async function autoscalingRoutes(app: FastifyInstance) {
     config: { auth: { permission: 'controllers:write' } },
     schema: { tags: ['autoscaling'], summary: 'Cap the warm pool: placeholders per pool and/or USD per hour for all pools (null lifts a cap)', body: Ceiling, response: { 200: JsonObject, ...errors(400) } },
   }, async (req) => (await setWarmPoolCeiling(app.db, req.body, actorOf(req.principal!))) as Record<string, unknown>);
+
+  const PoolPolicy = Type.Object({
+    policy: Type.Optional(Type.Union([Type.Literal('reactive'), Type.Literal('predictive'), Type.Null()])),
+    emptyProbability: Type.Optional(Type.Union([Type.Number({ minimum: 0.0001, maximum: 0.5 }), Type.Null()])),
+  }, { additionalProperties: false });
+  app.put<{ Body: Static<typeof PoolPolicy> }>('/api/v1/autoscaling/warm-pool/policy', {
+    config: { auth: { permission: 'controllers:write' } },
+    schema: { tags: ['autoscaling'], summary: 'Choose the warm pool\'s policy (reactive peak or predictive) and its P(a start finds the pool empty); null returns to the default', body: PoolPolicy, response: { 200: JsonObject, ...errors(400) } },
+  }, async (req) => (await setWarmPoolPolicy(app.db, req.body, actorOf(req.principal!))) as Record<string, unknown>);
 
   app.post<{ Body: Static<typeof Boost> }>('/api/v1/autoscaling/warm-pool/boosts', {
     config: { auth: { permission: 'controllers:write' } },

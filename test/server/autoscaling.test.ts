@@ -57,4 +57,7 @@ test('the cost guard\'s ceiling and a remediation boost are knobs the autoscaler
   const lift = await t.app.inject({ method: 'PUT', url: '/api/v1/autoscaling/warm-pool/ceiling', headers: bearer(sre), payload: { maxPerPool: null } });
   assert.equal(lift.json().maxPerPool, undefined);
   assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/autoscaling/warm-pool/boosts', headers: bearer(sre), payload: { region: 'us-east-1', extra: 400, forMinutes: 30 } })).statusCode, 400);
+  const p = await t.app.inject({ method: 'PUT', url: '/api/v1/autoscaling/warm-pool/policy', headers: bearer(sre), payload: { policy: 'reactive', emptyProbability: 0.05 } });
+  assert.deepEqual([p.json().policy, p.json().emptyProbability], ['reactive', 0.05]);
+  assert.equal((await t.app.inject({ method: 'PUT', url: '/api/v1/autoscaling/warm-pool/policy', headers: bearer(sre), payload: { emptyProbability: 2 } })).statusCode, 400);
 });
