@@ -11,7 +11,7 @@ import type { Kube } from '../../kube/client.ts';
 import { annotatedPrice, capacityTypeOf, WORKSPACE_LABEL } from '../../kube/labels.ts';
 import { listAll, PAGE_SIZE } from '../../kube/list.ts';
 import { podRequests } from '../../kube/pod-requests.ts';
-import { storeWorkloadSamples } from '../fleet/workload-samples.ts';
+import { storeWorkloadSamples, type WorkloadMinute } from '../fleet/workload-samples.ts';
 
 /** The key allocateFleetCost groups platform/system namespaces under. */
 export const SYSTEM_KEY = 'system';
@@ -100,6 +100,23 @@ export function allocateSample(snap: FleetSnapshot, rates: RatesT): FleetAllocat
   return allocateFleetCost(nodes, workloads, rates);
 }
 
+/** Each workload's minute: the mean usage and requests per running pod that has metrics. */
+export function workloadMinutes(snap: FleetSnapshot): WorkloadMinute[] {
+  const by = new Map<string, WorkloadMinute>();
+  for (const p of snap.pods) {
+    if (!p.workload || !p.hasMetrics) continue;
+    const k = `${p.namespace}/${p.workload.kind}/${p.workload.name}`;
+    const w = by.get(k) ?? { namespace: p.namespace, workload: p.workload.name, kind: p.workload.kind, tenantId: tenantOfNamespace(p.namespace) ?? null, cpuUsage: 0, memoryUsage: 0, cpuRequest: 0, memoryRequest: 0, pods: 0 };
+    w.cpuUsage += p.cpuUsage;
+    w.memoryUsage += p.memoryUsageGb * GB;
+    w.cpuRequest += p.cpuRequest;
+    w.memoryRequest += p.memoryRequestGb * GB;
+    w.pods++;
+    by.set(k, w);
+  }
+  return [...by.values()].map((w) => ({ ...w, cpuUsage: w.cpuUsage / w.pods, memoryUsage: w.memoryUsage / w.pods, cpuRequest: w.cpuRequest / w.pods, memoryRequest: w.memoryRequest / w.pods }));
+}
+
 /** Replaces the rows of `minute`: a rerun or a second replica never double counts it. */
 export async function storeSample(db: PgPool, minute: Date, a: FleetAllocation): Promise<void> {
   const m = new Date(Math.floor(minute.getTime() / 60_000) * 60_000);
@@ -126,6 +143,6 @@ export async function collectFleetCost(db: PgPool, kube: Kube, now = new Date())
   const snap = await readFleet(kube);
   const allocation = allocateSample(snap, rates);
   await storeSample(db, now, allocation);
-  await storeWorkloadSamples(db, now, snap);
+  await storeWorkloadSamples(db, now, workloadMinutes(snap));
   return allocation;
 }

@@ -1,11 +1,7 @@
-// Per-workload usage each minute, from the same metrics.k8s.io read as the fleet cost: the
-// history rightsizing learns from. A workload is a workspace or a Deployment; its usage and
-// requests are the mean per running pod that has metrics. A rerun of a minute replaces it.
+// Per-workload usage each minute, from the same metrics.k8s.io read as the fleet cost
+// (fleet-collector.ts aggregates it): the history rightsizing learns from. A workload is a
+// workspace or a Deployment; usage and requests are per pod. A rerun of a minute replaces it.
 import type { Queryable } from '../../db/pool.ts';
-import type { FleetSnapshot } from '../cost/fleet-collector.ts';
-import { tenantOfNamespace } from '../cost/fleet-collector.ts';
-
-const GB = 1024 ** 3;
 /** how long samples are kept: the VPA's histograms look at about a week (half-life 24 h) */
 export const SAMPLE_RETENTION_DAYS = 8;
 
@@ -21,25 +17,8 @@ export interface WorkloadMinute {
   pods: number;
 }
 
-export function workloadMinutes(snap: FleetSnapshot): WorkloadMinute[] {
-  const by = new Map<string, WorkloadMinute>();
-  for (const p of snap.pods) {
-    if (!p.workload || !p.hasMetrics) continue;
-    const k = `${p.namespace}/${p.workload.kind}/${p.workload.name}`;
-    const w = by.get(k) ?? { namespace: p.namespace, workload: p.workload.name, kind: p.workload.kind, tenantId: tenantOfNamespace(p.namespace) ?? null, cpuUsage: 0, memoryUsage: 0, cpuRequest: 0, memoryRequest: 0, pods: 0 };
-    w.cpuUsage += p.cpuUsage;
-    w.memoryUsage += p.memoryUsageGb * GB;
-    w.cpuRequest += p.cpuRequest;
-    w.memoryRequest += p.memoryRequestGb * GB;
-    w.pods++;
-    by.set(k, w);
-  }
-  return [...by.values()].map((w) => ({ ...w, cpuUsage: w.cpuUsage / w.pods, memoryUsage: w.memoryUsage / w.pods, cpuRequest: w.cpuRequest / w.pods, memoryRequest: w.memoryRequest / w.pods }));
-}
-
-export async function storeWorkloadSamples(db: Queryable, minute: Date, snap: FleetSnapshot): Promise<number> {
+export async function storeWorkloadSamples(db: Queryable, minute: Date, rows: readonly WorkloadMinute[]): Promise<number> {
   const m = new Date(Math.floor(minute.getTime() / 60_000) * 60_000);
-  const rows = workloadMinutes(snap);
   if (rows.length) {
     await db.query(
       `INSERT INTO workload_usage_samples (sample_minute, namespace, workload, kind, tenant_id, cpu_usage, memory_usage, cpu_request, memory_request, pods)

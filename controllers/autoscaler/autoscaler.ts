@@ -3,7 +3,7 @@
 // creating the namespace and PriorityClass once and scaling each placeholder Deployment
 // through the fenced object layer (a 409 re-reads; an older epoch never writes).
 import { createObject, listObjects, readObject, updateObject } from '../../kube/objects.ts';
-import { startsBetween } from '../../tenancy/workspace-startup.ts';
+import { startsBetween, startsPerHour } from '../../tenancy/workspace-startup.ts';
 import type { Controller } from '../runtime/types.ts';
 import { quotaTenantOf, usageOf } from '../../admission/usage.ts';
 import {
@@ -27,20 +27,13 @@ export const HISTORY_WEEKS = 4;
  */
 export async function startHistory(db: Queryable, now: Date): Promise<Map<string, { counts: Map<number, number>; earliestHour: number }>> {
   const since = new Date(now.getTime() - HISTORY_WEEKS * 7 * 24 * HOUR_MS);
-  const { rows } = await db.query(
-    `SELECT w.region, w.node_pool, floor(extract(epoch FROM t.at) / 3600)::bigint AS hour, sum(w.resource_factor)::int AS units
-       FROM workspace_transitions t JOIN workspaces w ON w.id = t.workspace_id
-      WHERE t.at >= $1 AND t.at <= $2
-        AND (t.to_state = 'pending' OR (t.to_state = 'starting' AND t.from_state IN ('paused', 'error')))
-      GROUP BY 1, 2, 3`,
-    [since, now],
-  );
-  const earliest = rows.reduce((m, r) => Math.min(m, Number(r.hour)), hourOf(now.getTime()));
+  const rows = await startsPerHour(db, since, now);
+  const earliest = rows.reduce((m, r) => Math.min(m, r.hour), hourOf(now.getTime()));
   const out = new Map<string, { counts: Map<number, number>; earliestHour: number }>();
   for (const r of rows) {
-    const k = `${r.region}/${r.node_pool}`;
+    const k = `${r.region}/${r.nodePool}`;
     const e = out.get(k) ?? { counts: new Map<number, number>(), earliestHour: earliest };
-    e.counts.set(Number(r.hour), r.units);
+    e.counts.set(r.hour, r.units);
     out.set(k, e);
   }
   return out;

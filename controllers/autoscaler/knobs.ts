@@ -3,7 +3,7 @@
 // hour (the cost guard shrinks the pool through them), and boosts with an expiry (a
 // remediation "raise the warm pool"). Every change names who made it.
 import type { Queryable } from '../../db/pool.ts';
-import type { PoolName } from './decide.ts';
+import type { PoolName } from './settings.ts';
 
 export interface WarmPoolBoost {
   region: string;

@@ -3,7 +3,7 @@
 // recomputed from the history as it was then, so nothing extra is stored), and the cut a
 // cost ceiling makes across pools (the unit whose removal raises P(empty) least goes first).
 import { emptyProbability, forecastHour, hourOf, poolForEmptyProbability, type Forecast, type HourlyCounts } from './forecast.ts';
-import type { HeadroomSettings, PoolName } from './decide.ts';
+import type { HeadroomSettings, PoolName } from './settings.ts';
 
 export interface PoolPrediction {
   /** the size kept: the Poisson quantile, boosted, clamped, stabilised */

@@ -40,7 +40,7 @@ test('the text form gives the answer first, then the reasoning', async () => {
 
 test('without behavior the legacy cap of max(2 × current, 4) applies', async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'hpa-'));
-  const yaml = readFileSync(join(dir, 'hpa.yaml'), 'utf8').replace(/  behavior:[\s\S]*?\nstatus:/, 'status:');
+  const yaml = readFileSync(join(dir, 'hpa.yaml'), 'utf8').replace(/ {2}behavior:[\s\S]*?\nstatus:/, 'status:');
   writeFileSync(join(tmp, 'hpa.yaml'), yaml);
   const { stdout } = await simulate('--hpa', join(tmp, 'hpa.yaml'), ...files.slice(2), '--json');
   assert.equal(JSON.parse(stdout).desiredReplicas, 6);
