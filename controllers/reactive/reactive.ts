@@ -41,7 +41,9 @@ async function observeTarget(ctx: Parameters<Controller['observe']>[0], t: React
   const wantsPods = t.spec.metrics.some((m) => m.type === 'Resource');
   const [pods, usage] = await Promise.all([
     namespacedPods(kube, t.namespace, selector),
-    wantsPods ? podMetrics(kube, t.namespace, selector) : Promise.resolve([]),
+    // No metrics API (or a failing one) is a metric that cannot be read, as the HPA treats it:
+    // it blocks this target's scale-down, not the other targets' runs.
+    wantsPods ? podMetrics(kube, t.namespace, selector).catch(() => []) : Promise.resolve([]),
   ]);
   for (const m of t.spec.metrics) {
     if (m.type === 'Resource') metrics.resources.set(m.resource, podSamples(usage, m.resource));
