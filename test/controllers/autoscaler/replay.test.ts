@@ -36,3 +36,14 @@ test('a warm pool that is never warm makes every start cold', () => {
   assert.equal(none.coldStarts, none.starts);
   assert.equal(none.placeholderCost, 0);
 });
+
+test('`pilothouse autoscale replay` prints both policies\' cold-start share, p95 start time and placeholder cost', async () => {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const { CLI } = await import('../../process.ts');
+  const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'autoscale', 'replay', '--days', '2', '--seed', '5'], { env: { ...process.env, PILOTHOUSE_DEMO: 'off' } });
+  assert.match(stdout, /policy\s+starts\s+cold starts\s+cold share\s+p95 start\s+placeholder cost/);
+  assert.match(stdout, /^reactive\s+\d+\s+\d+\s+\d+\.\d\d%\s+\d+\.\d s\s+\$\d+\.\d\d/m);
+  assert.match(stdout, /^predictive\s+\d+\s+\d+\s+\d+\.\d\d%\s+\d+\.\d s\s+\$\d+\.\d\d/m);
+  await assert.rejects(promisify(execFile)(process.execPath, [CLI, 'autoscale', 'replay', '--days', '90']), /--days must be an integer 1\.\.28/);
+});
