@@ -5,13 +5,12 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { TargetSpec } from '../../controllers/reactive/target.ts';
 import { deleteTarget, listTargets, parseTargetSpec, putTarget, TargetSpecError } from '../../controllers/reactive/store.ts';
-import { AUTOSCALER, startHistory } from '../../controllers/autoscaler/autoscaler.ts';
-import { forecastHour, hourOf, HOUR_MS } from '../../controllers/autoscaler/forecast.ts';
-import { raiseWarmPool, readWarmPoolKnobs, setWarmPoolCeiling, setWarmPoolPolicy, MAX_BOOST, MAX_BOOST_MINUTES } from '../../controllers/autoscaler/knobs.ts';
+import { WarmPool, warmPoolView } from '../../controllers/autoscaler/warm-pool-view.ts';
+import { raiseWarmPool, setWarmPoolCeiling, setWarmPoolPolicy, MAX_BOOST, MAX_BOOST_MINUTES } from '../../controllers/autoscaler/knobs.ts';
 import { actorOf } from '../auth/principal.ts';
 import { readRightsizingPolicy, setRightsizingPolicy } from '../../controllers/rightsizing/rightsizer.ts';
 import { rightsizingCsv, rightsizingReport } from '../rightsizing.ts';
-import { DateTime, JsonObject, TenantParams, errors } from '../schemas.ts';
+import { JsonObject, TenantParams, errors } from '../schemas.ts';
 
 const TargetParams = Type.Object({
   namespace: Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 }),
@@ -20,21 +19,6 @@ const TargetParams = Type.Object({
 const Target = Type.Object({ namespace: Type.String(), name: Type.String(), spec: TargetSpec });
 const Format = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])) }, { additionalProperties: false });
 const Hours = Type.Object({ hours: Type.Integer({ minimum: 1, maximum: 168, default: 24 }), ahead: Type.Integer({ minimum: 0, maximum: 48, default: 6 }) }, { additionalProperties: false });
-
-const WarmPool = Type.Object({
-  generatedAt: DateTime,
-  pools: Type.Array(Type.Object({
-    region: Type.String(), pool: Type.String(),
-    hours: Type.Array(Type.Object({
-      hour: DateTime,
-      forecast: Type.Number({ description: 'base-unit starts expected in the hour, as forecast at its start (or now, for hours ahead)' }),
-      actual: Type.Union([Type.Number(), Type.Null()], { description: 'base-unit starts seen; null for hours ahead' }),
-      method: Type.String(),
-    })),
-    poolSize: Type.Array(Type.Object({ at: DateTime, replicas: Type.Integer() }), { description: 'placeholder replicas set by the headroom autoscaler (a step series)' }),
-  })),
-  knobs: JsonObject,
-});
 
 const Ceiling = Type.Object({
   maxPerPool: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 1000 }), Type.Null()])),
@@ -79,30 +63,7 @@ export default async function autoscalingRoutes(app: FastifyInstance) {
   app.get<{ Querystring: Static<typeof Hours> }>('/api/v1/fleet/warm-pool', {
     config: { auth: { permission: 'fleet:read' } },
     schema: { tags: ['autoscaling'], summary: 'The warm pool per region and node pool: forecast beside actual starts per hour, and the placeholder replicas set', querystring: Hours, response: { 200: WarmPool } },
-  }, async (req) => {
-    const now = new Date();
-    const current = hourOf(now.getTime());
-    const [history, knobs, actions] = await Promise.all([
-      startHistory(app.db, now),
-      readWarmPoolKnobs(app.db),
-      app.db.query(
-        `SELECT decided_at, inputs->>'region' AS region, inputs->>'pool' AS pool, (inputs->>'desired')::int AS replicas
-           FROM controller_actions WHERE controller = $1 AND status = 'applied' AND inputs ? 'desired' AND decided_at > $2 ORDER BY id`,
-        [AUTOSCALER, new Date(now.getTime() - req.query.hours * HOUR_MS)],
-      ),
-    ]);
-    const pools = [...history].sort(([a], [b]) => a.localeCompare(b)).map(([k, h]) => {
-      const [region, pool] = k.split('/') as [string, string];
-      const hours = [];
-      for (let hour = current - req.query.hours + 1; hour <= current + req.query.ahead; hour++) {
-        const f = forecastHour(h.counts, hour, Math.min(hour, current), h.earliestHour);
-        hours.push({ hour: new Date(hour * HOUR_MS).toISOString(), forecast: f.rate, actual: hour <= current ? h.counts.get(hour) ?? 0 : null, method: f.method });
-      }
-      const poolSize = actions.rows.filter((r) => r.region === region && r.pool === pool).map((r) => ({ at: r.decided_at.toISOString(), replicas: r.replicas }));
-      return { region, pool, hours, poolSize };
-    });
-    return { generatedAt: now.toISOString(), pools, knobs: knobs as Record<string, unknown> };
-  });
+  }, async (req) => warmPoolView(app.db, new Date(), req.query.hours, req.query.ahead));
 
   app.put<{ Body: Static<typeof Ceiling> }>('/api/v1/autoscaling/warm-pool/ceiling', {
     config: { auth: { permission: 'controllers:write' } },
