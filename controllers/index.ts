@@ -18,10 +18,12 @@ import { createSnapshotController, SNAPSHOTS } from './snapshots/snapshots.ts';
 import { createRemediationController, REMEDIATION, type RemediationOptions } from './remediation/controller.ts';
 import { ActionRegistry } from './remediation/actions/plugin.ts';
 import { builtinActions } from './remediation/actions/builtin.ts';
+import { createReactiveController, REACTIVE, type ReactiveOptions } from './reactive/reactive.ts';
+import { createRightsizerController, RIGHTSIZER } from './rightsizing/rightsizer.ts';
 
 export const LEASE_NAME = 'pilothouse-controllers';
 export const DEFAULT_LEASE_TTL_MS = 15_000;
-export const CONTROLLER_NAMES = [LIFECYCLE, REAPER, QUOTA_ENFORCER, AUTOSCALER, SNAPSHOTS, REMEDIATION] as const;
+export const CONTROLLER_NAMES = [LIFECYCLE, REAPER, QUOTA_ENFORCER, AUTOSCALER, SNAPSHOTS, REACTIVE, RIGHTSIZER, REMEDIATION] as const;
 
 export interface ControllersOptions {
   db: Db;
@@ -46,17 +48,21 @@ export interface ControllersOptions {
   remediation?: Partial<RemediationOptions>;
   /** the time controllers observe (tests inject one) */
   clock?: () => Date;
+  /** the reactive autoscaler's targets (default: the autoscaling_targets table), PromQL and clock */
+  reactive?: Omit<ReactiveOptions, 'schedule'>;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   beforeApply?: (controller: string, index: number) => Promise<void> | void;
 }
 
-export function createControllers(o: Pick<ControllersOptions, 'registry' | 'schedules' | 'startTimeoutMs' | 'headroom' | 'snapshots' | 'remediation'> = {}): Controller<any, any>[] {
+export function createControllers(o: Pick<ControllersOptions, 'registry' | 'schedules' | 'startTimeoutMs' | 'headroom' | 'snapshots' | 'reactive' | 'remediation'> = {}): Controller<any, any>[] {
   return [
     createLifecycleController({ registry: o.registry, schedule: o.schedules?.[LIFECYCLE], startTimeoutMs: o.startTimeoutMs, snapshots: o.snapshots }),
     createReaperController({ schedule: o.schedules?.[REAPER] }),
     createQuotaController({ registry: o.registry, schedule: o.schedules?.[QUOTA_ENFORCER] }),
     createAutoscalerController({ schedule: o.schedules?.[AUTOSCALER], settings: o.headroom }),
     createSnapshotController({ schedule: o.schedules?.[SNAPSHOTS], className: o.snapshots?.className, retentionDays: o.snapshots?.retentionDays }),
+    createReactiveController({ ...o.reactive, schedule: o.schedules?.[REACTIVE] }),
+    createRightsizerController({ schedule: o.schedules?.[RIGHTSIZER] }),
     createRemediationController({
       ...o.remediation, registry: o.remediation?.registry ?? defaultActionRegistry(), schedule: o.schedules?.[REMEDIATION] ?? o.remediation?.schedule,
     }),

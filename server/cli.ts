@@ -182,4 +182,34 @@ program.command('loadtest').description('load tests judged by the SLOs (run them
     for (const path of writeK6Options(chosen, slos, o.out)) process.stdout.write(path + '\n');
   });
 
+const autoscale = program.command('autoscale').description('autoscaling: try the HPA algorithm on files, replay the warm-pool policies');
+autoscale.command('simulate').description('one HorizontalPodAutoscaler sync from files: the desired replicas and why')
+  .requiredOption('--hpa <file>', 'an autoscaling/v2 HorizontalPodAutoscaler (YAML or JSON) with status.currentReplicas')
+  .requiredOption('--pods <file>', 'the target\'s pods: a PodList (kubectl get pods -o json)')
+  .requiredOption('--metrics <file>', 'a metrics.k8s.io PodMetricsList (kubectl get --raw /apis/metrics.k8s.io/v1beta1/namespaces/NS/pods)')
+  .option('--now <time>', 'the time of the sync (ISO 8601), for pods still in their CPU initialisation period; default: now')
+  .option('--first-sync', 'as a controller that has just started: it records the current count first and so does not scale down within the stabilisation window')
+  .option('--json', 'print a JSON object (desiredReplicas, reasoning, metrics) instead of text')
+  .action(async (o: { hpa: string; pods: string; metrics: string; now?: string; json?: boolean; firstSync?: boolean }) => {
+    const { simulateFiles } = await import('./autoscale-cli.ts');
+    const out = await simulateFiles(o).catch((e: Error) => fail(e.message));
+    process.stdout.write(out);
+  });
+autoscale.command('replay').description('both warm-pool policies (reactive, predictive) over a simulated week: cold starts, p95 start time, placeholder cost')
+  .option('--seed <n>', 'the random seed of the simulated starts', (v) => Number(v), 1)
+  .option('--days <n>', 'days to replay (1..28)', (v) => Number(v), 7)
+  .option('--peak <n>', 'weekday peak starts per hour (1..5000)', (v) => Number(v), 40)
+  .option('--bursts <n>', 'bursts per weekday (0..100)', (v) => Number(v), 3)
+  .option('--empty-probability <p>', 'the predictive pool\'s P(a start finds it empty) target (0.0001..0.5)', (v) => Number(v), 0.01)
+  .option('--json', 'print JSON')
+  .action(async (o: { seed: number; days: number; peak: number; bursts: number; emptyProbability: number; json?: boolean }) => {
+    if (!Number.isInteger(o.seed)) fail('--seed must be an integer');
+    if (!(Number.isInteger(o.days) && o.days >= 1 && o.days <= 28)) fail('--days must be an integer 1..28');
+    if (!(o.peak >= 1 && o.peak <= 5000)) fail('--peak must be 1..5000');
+    if (!(o.bursts >= 0 && o.bursts <= 100)) fail('--bursts must be 0..100');
+    if (!(o.emptyProbability >= 0.0001 && o.emptyProbability <= 0.5)) fail('--empty-probability must be 0.0001..0.5');
+    const { replayWeek } = await import('./autoscale-cli.ts');
+    process.stdout.write(await replayWeek(o));
+  });
+
 await program.parseAsync(process.argv);

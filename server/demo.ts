@@ -11,6 +11,7 @@ import { Traffic } from '../sandbox/traffic/traffic.ts';
 import type { TenantIdentity } from '../sandbox/traffic/tenant.ts';
 import { createTenant, listTenants, type Plan, type Tenant } from '../tenancy/tenants.ts';
 import { createToken, listTokens, revokeToken } from '../tenancy/tokens.ts';
+import { listTargets, putTarget } from '../controllers/reactive/store.ts';
 
 export const DEMO_TENANTS: Array<{ name: string; plan: Plan; workspaces: number }> = [
   { name: 'Acme Robotics', plan: 'enterprise', workspaces: 8 },
@@ -75,6 +76,41 @@ export async function demoTenants(db: Db): Promise<TenantIdentity[]> {
   return out;
 }
 
+/**
+ * The platform's own Deployments in the demo, listed for the reactive autoscaler (CPU 70 %,
+ * the roadmap's bounds); the sandbox runs non-workspace pods at about a third of their CPU
+ * request, so the scaler brings the runtime API down to its minimum after its windows.
+ */
+export const DEMO_PLATFORM = [
+  { name: 'runtime-api', replicas: 3, cpu: '500m', memory: '1Gi' },
+  { name: 'llm-gateway', replicas: 2, cpu: '1', memory: '2Gi' },
+] as const;
+export const DEMO_PLATFORM_NAMESPACE = 'pilothouse-platform';
+
+async function demoPlatform(sandbox: RunningSandbox, db: Db): Promise<void> {
+  const store = sandbox.server.store;
+  const exists = (rt: ReturnType<typeof resourceByKey>, ns: string | undefined, name: string) => { try { return Boolean(store.get(rt, ns, name)); } catch { return false; } };
+  if (!exists(resourceByKey('namespaces'), undefined, DEMO_PLATFORM_NAMESPACE)) store.create(resourceByKey('namespaces'), undefined, { metadata: { name: DEMO_PLATFORM_NAMESPACE } });
+  const listed = new Set((await listTargets(db)).map((t) => `${t.namespace}/${t.name}`));
+  for (const d of DEMO_PLATFORM) {
+    if (!exists(resourceByKey('apps/deployments'), DEMO_PLATFORM_NAMESPACE, d.name)) {
+      store.create(resourceByKey('apps/deployments'), DEMO_PLATFORM_NAMESPACE, {
+        metadata: { name: d.name, labels: { 'app.kubernetes.io/name': d.name } },
+        spec: {
+          replicas: d.replicas, selector: { matchLabels: { 'app.kubernetes.io/name': d.name } },
+          template: {
+            metadata: { labels: { 'app.kubernetes.io/name': d.name } },
+            spec: { containers: [{ name: d.name, image: `ghcr.io/openhands/${d.name}:demo`, resources: { requests: { cpu: d.cpu, memory: d.memory } } }] },
+          },
+        },
+      });
+    }
+    if (!listed.has(`${DEMO_PLATFORM_NAMESPACE}/${d.name}`)) {
+      await putTarget(db, { namespace: DEMO_PLATFORM_NAMESPACE, name: d.name, spec: { minReplicas: 2, maxReplicas: 10, metrics: [{ type: 'Resource', resource: 'cpu', averageUtilization: 70 }] } }, 'demo');
+    }
+  }
+}
+
 export async function startDemo(opts: { log?: (message: string) => void } = {}): Promise<Demo> {
   const log = opts.log ?? (() => {});
   const sandbox = await startSandbox({ seed: Date.now() % 100_000, onError: (err) => log(`sandbox fleet: ${(err as Error).message}`) });
@@ -88,6 +124,7 @@ export async function startDemo(opts: { log?: (message: string) => void } = {}):
       traffic: () => traffic?.status(),
     },
     async startTraffic(db, baseUrl) {
+      await demoPlatform(sandbox, db).catch((err: Error) => log(`demo platform deployments: ${err.message}`));
       const tenants = await demoTenants(db);
       traffic = new Traffic({
         baseUrl, tenants, regions: DEMO_REGIONS.map((r) => r.name), log,

@@ -6,6 +6,7 @@ import { createBootstrapLink } from './auth/sessions.ts';
 import { loadPrices, startUsageJobs } from '../collectors/usage/jobs.ts';
 import { kubeOptionsOf, type ClusterAccess } from './cluster.ts';
 import { startControllers } from '../controllers/index.ts';
+import { PrometheusClient } from '../slo/sources/prometheus.ts';
 import { startFleetCostJob } from '../collectors/cost/fleet-jobs.ts';
 import { evaluateAll, startSloJob } from '../slo/evaluate/job.ts';
 import { SloRegistry } from '../slo/registry.ts';
@@ -17,6 +18,12 @@ import { loadPolicyFiles, syncRepoPolicies } from '../controllers/remediation/po
 import { REMEDIATION } from '../controllers/remediation/controller.ts';
 import { enqueueMessage, startNotifier } from '../controllers/notifications/outbox.ts';
 import { secretsKey } from '../controllers/notifications/secrets.ts';
+
+/** PromQL for the reactive autoscaler's Prometheus metrics. */
+const promQuery = (url: string) => {
+  const client = new PrometheusClient(url);
+  return (query: string, at: Date) => client.single(query, at);
+};
 
 export interface Running {
   url: string;
@@ -59,6 +66,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     db: db.pool, registry: app.metrics, kube, dryRun: config.PILOTHOUSE_CONTROLLERS_DRY_RUN,
     lease: kube ? config.PILOTHOUSE_LEASE : 'postgres', leaseNamespace: config.PILOTHOUSE_LEASE_NAMESPACE, leaseTtlMs: config.PILOTHOUSE_LEASE_TTL_SECONDS * 1000,
     snapshots: config.WORKSPACE_SNAPSHOT_CLASS ? { className: config.WORKSPACE_SNAPSHOT_CLASS, retentionDays: config.WORKSPACE_SNAPSHOT_RETENTION_DAYS } : undefined,
+    reactive: config.PROMETHEUS_URL ? { prometheus: promQuery(config.PROMETHEUS_URL) } : {},
     log: (msg, fields) => app.log.info({ ...fields, component: 'controllers' }, msg),
     remediation: {
       registry: actions,

@@ -42,3 +42,14 @@ export async function startsBetween(db: Queryable, from: Date, to: Date): Promis
   );
   return rows.map((r) => ({ tenantId: r.tenant_id, workspaceId: r.workspace_id, at: r.requested_at, region: r.region, nodePool: r.node_pool, resourceFactor: r.resource_factor, created: r.created }));
 }
+
+/** Base-unit starts (resource factor summed) per region, node pool and epoch hour in [from, to]: the warm pool's forecast history. */
+export async function startsPerHour(db: Queryable, from: Date, to: Date): Promise<{ region: string; nodePool: string; hour: number; units: number }[]> {
+  const { rows } = await db.query(
+    `SELECT region, node_pool, floor(extract(epoch FROM requested_at) / 3600)::bigint AS hour, sum(resource_factor)::int AS units
+       FROM workspace_startups WHERE requested_at >= $1 AND requested_at <= $2
+      GROUP BY 1, 2, 3`,
+    [from, to],
+  );
+  return rows.map((r) => ({ region: r.region, nodePool: r.node_pool, hour: Number(r.hour), units: r.units }));
+}

@@ -8,9 +8,10 @@ import type { RatesT } from './catalog.ts';
 import { ratesAt } from './catalog-store.ts';
 import { parseQuantity } from '../../kube/quantity.ts';
 import type { Kube } from '../../kube/client.ts';
-import { annotatedPrice, capacityTypeOf } from '../../kube/labels.ts';
+import { annotatedPrice, capacityTypeOf, WORKSPACE_LABEL } from '../../kube/labels.ts';
 import { listAll, PAGE_SIZE } from '../../kube/list.ts';
 import { podRequests } from '../../kube/pod-requests.ts';
+import { storeWorkloadSamples, type WorkloadMinute } from '../fleet/workload-samples.ts';
 
 /** The key allocateFleetCost groups platform/system namespaces under. */
 export const SYSTEM_KEY = 'system';
@@ -22,7 +23,7 @@ export const SAMPLE_HOURS = 1 / 60;
 export interface FleetSnapshot {
   nodes: Omit<NodeUsage, 'hours'>[];
   /** running pods with a node; usage 0 when metrics have no item for the pod yet */
-  pods: { namespace: string; name: string; pool: Pool; node: string; cpuRequest: number; memoryRequestGb: number; cpuUsage: number; memoryUsageGb: number }[];
+  pods: { namespace: string; name: string; pool: Pool; node: string; cpuRequest: number; memoryRequestGb: number; cpuUsage: number; memoryUsageGb: number; workload?: Workload; hasMetrics?: boolean }[];
 }
 
 /** A Kubernetes quantity as a number (0 when absent); a malformed one stops the sample. */
@@ -37,6 +38,18 @@ const sum = <T>(xs: readonly T[] | undefined, f: (x: T) => number) => (xs ?? [])
 
 export function tenantOfNamespace(ns: string): string | undefined {
   return TENANT_NS.exec(ns)?.[1];
+}
+
+/** What a pod belongs to, for rightsizing: its workspace, or the Deployment of its ReplicaSet. */
+export interface Workload { kind: 'workspace' | 'deployment'; name: string }
+
+export function workloadOf(p: { metadata?: { labels?: Record<string, string>; ownerReferences?: { kind: string; name: string }[] } }): Workload | undefined {
+  const ws = p.metadata?.labels?.[WORKSPACE_LABEL];
+  if (ws) return { kind: 'workspace', name: ws };
+  const rs = p.metadata?.ownerReferences?.find((o) => o.kind === 'ReplicaSet');
+  const hash = p.metadata?.labels?.['pod-template-hash'];
+  if (rs && hash && rs.name.endsWith(`-${hash}`)) return { kind: 'deployment', name: rs.name.slice(0, -hash.length - 1) };
+  return undefined;
 }
 
 type PodMetrics = { metadata: { namespace: string; name: string }; containers: { usage: { cpu?: string; memory?: string } }[] };
@@ -67,8 +80,9 @@ export async function readFleet(kube: Kube, limit = PAGE_SIZE): Promise<FleetSna
     const name = p.metadata!.name!;
     const used = usage.get(`${namespace}/${name}`);
     const requested = podRequests(p);
+    const workload = workloadOf(p);
     outPods.push({
-      namespace, name, pool, node,
+      namespace, name, pool, node, ...(workload ? { workload } : {}), hasMetrics: used !== undefined,
       // What the scheduler reserves: init containers, sidecars and overhead included.
       cpuRequest: requested.cpu,
       memoryRequestGb: requested.memory / GB,
@@ -84,6 +98,23 @@ export function allocateSample(snap: FleetSnapshot, rates: RatesT): FleetAllocat
   const nodes = snap.nodes.map((n) => ({ ...n, hours: SAMPLE_HOURS }));
   const workloads: WorkloadUsage[] = snap.pods.map((p) => ({ ...p, tenantId: tenantOfNamespace(p.namespace) ?? SYSTEM_KEY, hours: SAMPLE_HOURS }));
   return allocateFleetCost(nodes, workloads, rates);
+}
+
+/** Each workload's minute: the mean usage and requests per running pod that has metrics. */
+export function workloadMinutes(snap: FleetSnapshot): WorkloadMinute[] {
+  const by = new Map<string, WorkloadMinute>();
+  for (const p of snap.pods) {
+    if (!p.workload || !p.hasMetrics) continue;
+    const k = `${p.namespace}/${p.workload.kind}/${p.workload.name}`;
+    const w = by.get(k) ?? { namespace: p.namespace, workload: p.workload.name, kind: p.workload.kind, tenantId: tenantOfNamespace(p.namespace) ?? null, cpuUsage: 0, memoryUsage: 0, cpuRequest: 0, memoryRequest: 0, pods: 0 };
+    w.cpuUsage += p.cpuUsage;
+    w.memoryUsage += p.memoryUsageGb * GB;
+    w.cpuRequest += p.cpuRequest;
+    w.memoryRequest += p.memoryRequestGb * GB;
+    w.pods++;
+    by.set(k, w);
+  }
+  return [...by.values()].map((w) => ({ ...w, cpuUsage: w.cpuUsage / w.pods, memoryUsage: w.memoryUsage / w.pods, cpuRequest: w.cpuRequest / w.pods, memoryRequest: w.memoryRequest / w.pods }));
 }
 
 /** Replaces the rows of `minute`: a rerun or a second replica never double counts it. */
@@ -109,7 +140,9 @@ export async function storeSample(db: PgPool, minute: Date, a: FleetAllocation):
 export async function collectFleetCost(db: PgPool, kube: Kube, now = new Date()): Promise<FleetAllocation> {
   const rates = await ratesAt(db, now);
   if (!rates) throw new Error('fleet cost: the price catalogue in force has no infrastructure rates (rates.cpuHour, rates.gbHour)');
-  const allocation = allocateSample(await readFleet(kube), rates);
+  const snap = await readFleet(kube);
+  const allocation = allocateSample(snap, rates);
   await storeSample(db, now, allocation);
+  await storeWorkloadSamples(db, now, workloadMinutes(snap));
   return allocation;
 }

@@ -13,20 +13,12 @@
 import { METER_RESOURCES, admissionViolations, type Amounts, type Quota } from '../../tenancy/quotas.ts';
 import { addSize, startRequest } from '../../admission/usage.ts';
 import type { Decision } from '../runtime/types.ts';
+import type { HourlyCounts } from './forecast.ts';
+import { boostFor, type WarmPoolKnobs } from './knobs.ts';
+import type { HeadroomSettings, PoolName } from './settings.ts';
+import { costCap, stabilizedPool, type PoolPrediction } from './predictive.ts';
 
-export type PoolName = 'on-demand' | 'spot';
-
-export interface HeadroomSettings {
-  /** how long a new node takes to be ready: the window whose starts headroom must absorb */
-  leadTimeMinutes: number;
-  /** how far back the busiest window is looked for */
-  lookbackMinutes: number;
-  /** placeholder pods per region and pool, at least and at most */
-  minPerPool: number;
-  maxPerPool: number;
-}
-
-export const DEFAULT_HEADROOM: HeadroomSettings = { leadTimeMinutes: 5, lookbackMinutes: 60, minPerPool: 0, maxPerPool: 40 };
+export { BASE_UNIT_COST_PER_HOUR, DEFAULT_HEADROOM, type HeadroomSettings, type PoolName } from './settings.ts';
 
 export interface Start {
   at: Date;
@@ -55,6 +47,10 @@ export interface AutoscalerObservation {
   settings: HeadroomSettings;
   tenants: TenantDemand[];
   pools: PoolState[];
+  /** predictive: base-unit starts per hour by `region/pool`, with the first hour that has data */
+  history?: Map<string, { counts: HourlyCounts; earliestHour: number }>;
+  /** operator and automation knobs (ceiling, boosts) */
+  knobs?: WarmPoolKnobs;
   /** the placeholders' namespace and PriorityClass exist */
   namespaceReady: boolean;
   priorityClassReady: boolean;
@@ -154,6 +150,81 @@ export function planTenant(t: TenantDemand, now: Date, s: HeadroomSettings): Ten
 }
 
 export function decideAutoscaler(o: AutoscalerObservation): Decision<AutoscalerAction>[] {
+  // The operator's knobs override the controller's configured policy and level.
+  const settings = { ...o.settings, policy: o.knobs?.policy ?? o.settings.policy, emptyProbability: o.knobs?.emptyProbability ?? o.settings.emptyProbability };
+  const seen = { ...o, settings };
+  return settings.policy === 'predictive' ? decidePredictive(seen) : decideReactivePeak(seen);
+}
+
+function objectDecisions(o: AutoscalerObservation, scales: Decision<AutoscalerAction>[]): Decision<AutoscalerAction>[] {
+  const out: Decision<AutoscalerAction>[] = [];
+  const needsObjects = scales.some((d) => d.action.kind === 'scale' && d.action.to > 0);
+  if (needsObjects && !o.namespaceReady) {
+    out.push({ target: { kind: 'Namespace', name: HEADROOM_NAMESPACE }, decision: `create namespace ${HEADROOM_NAMESPACE}`, reason: 'headroom placeholders live there', inputs: {}, action: { kind: 'namespace' } });
+  }
+  if (needsObjects && !o.priorityClassReady) {
+    out.push({
+      target: { kind: 'PriorityClass', name: HEADROOM_PRIORITY_CLASS }, decision: `create PriorityClass ${HEADROOM_PRIORITY_CLASS}`,
+      reason: `placeholders run at priority ${HEADROOM_PRIORITY} so that any workspace preempts them`, inputs: {}, action: { kind: 'priority-class' },
+    });
+  }
+  return [...out, ...scales];
+}
+
+/**
+ * The predictive policy: per region and pool, the forecast rate of starts over the lead
+ * time sizes the pool by a Poisson quantile; boosts add to it, the ceilings cut it, and a
+ * scale-down waits until every size wanted over the stabilisation window was lower.
+ */
+export function decidePredictive(o: AutoscalerObservation): Decision<AutoscalerAction>[] {
+  const s = o.settings;
+  const knobs = o.knobs ?? {};
+  const maxPerPool = Math.min(s.maxPerPool, knobs.maxPerPool ?? Infinity);
+  const keys = new Set<string>([...(o.history?.keys() ?? []), ...o.pools.map((p) => poolKey(p.region, p.pool))]);
+  for (const t of o.tenants) for (const st of t.starts) keys.add(poolKey(st.region, st.pool));
+  const now = o.now.getTime();
+  const predictions = new Map<string, PoolPrediction>();
+  for (const k of [...keys].sort()) {
+    const h = o.history?.get(k) ?? { counts: new Map(), earliestHour: Math.floor(now / 3_600_000) };
+    const [region, pool] = k.split('/') as [string, PoolName];
+    const boost = boostFor(knobs, region, pool, now);
+    predictions.set(k, stabilizedPool(h.counts, h.earliestHour, now, s, { min: s.minPerPool, max: maxPerPool, boost }));
+  }
+  const ceiling = knobs.costCeilingPerHour ?? s.costCeilingPerHour;
+  const capped = costCap(predictions, s.unitCostPerHour, ceiling);
+  const current = new Map(o.pools.map((p) => [poolKey(p.region, p.pool), p.replicas]));
+  const scales: Decision<AutoscalerAction>[] = [];
+  for (const [k, p] of predictions) {
+    const [region, pool] = k.split('/') as [string, PoolName];
+    const want = capped.get(k) ?? p.replicas;
+    const have = current.get(k) ?? null;
+    if (have === want || (have === null && want === 0)) continue;
+    const f = p.forecast;
+    const why = [
+      `forecast ${f.rate.toFixed(2)} base-unit starts/h for ${k} (${f.method === 'seasonal×trend' ? `hour-of-week baseline ${f.seasonal!.toFixed(2)} × trend ${f.trend.toFixed(2)}` : 'recent mean, under a week of history'})`,
+      `${p.mu.toFixed(2)} expected within the ${s.leadTimeMinutes}-min lead time: ${p.raw} keep P(start finds the pool empty) at ${(p.emptyProbability * 100).toFixed(2)}% < ${(s.emptyProbability * 100).toFixed(2)}%`,
+      ...(p.boost ? [`raised by ${p.boost} (${p.boostReason ?? 'boost'})`] : []),
+      ...(p.stabilizedFrom !== null ? [`scale-down held at ${p.replicas} by the ${s.stabilizationMinutes}-min stabilisation window (wanted ${p.stabilizedFrom} now)`] : []),
+      ...(p.clamped ? [`held within ${s.minPerPool}..${maxPerPool} per pool`] : []),
+      ...(want < p.replicas ? [`cut to ${want} by the cost ceiling of ${ceiling}/h`] : []),
+    ].join('; ');
+    scales.push({
+      target: { kind: 'Deployment', name: `${HEADROOM_NAMESPACE}/${headroomName(region, pool)}` },
+      decision: `headroom ${k} ${have ?? 'none'}→${want}`,
+      reason: why,
+      inputs: {
+        policy: 'predictive', region, pool, replicas: have, desired: want,
+        forecast: { ratePerHour: f.rate, seasonal: f.seasonal, trend: f.trend, method: f.method, hour: new Date(p.forecastHour * 3_600_000).toISOString() },
+        leadTimeMinutes: s.leadTimeMinutes, expectedInLeadTime: p.mu, poisson: p.raw, emptyProbability: p.emptyProbability,
+        stabilizedFrom: p.stabilizedFrom, boost: p.boost, costCeilingPerHour: ceiling, maxPerPool,
+      },
+      action: { kind: 'scale', region, pool, from: have, to: want },
+    });
+  }
+  return objectDecisions(o, scales);
+}
+
+function decideReactivePeak(o: AutoscalerObservation): Decision<AutoscalerAction>[] {
   const s = o.settings;
   const plans = o.tenants.map((t) => planTenant(t, o.now, s)).filter((p) => Object.keys(p.forecast).length > 0);
   const desired = new Map<string, { region: string; pool: PoolName; units: number; tenants: TenantPlan[] }>();
@@ -168,10 +239,10 @@ export function decideAutoscaler(o: AutoscalerObservation): Decision<AutoscalerA
     }
   }
   const current = new Map(o.pools.map((p) => [poolKey(p.region, p.pool), p.replicas]));
-  const out: Decision<AutoscalerAction>[] = [];
   const scales: Decision<AutoscalerAction>[] = [];
+  const maxPerPool = Math.min(s.maxPerPool, o.knobs?.maxPerPool ?? Infinity);
   for (const [k, d] of [...desired].sort(([a], [b]) => a.localeCompare(b))) {
-    const want = Math.min(s.maxPerPool, Math.max(s.minPerPool, d.units));
+    const want = Math.min(maxPerPool, Math.max(s.minPerPool, d.units));
     const have = current.get(k) ?? null;
     if (have === want || (have === null && want === 0)) continue;
     const capped = d.tenants.filter((t) => t.cappedBy && (t.planned[k] ?? 0) < t.forecast[k]!);
@@ -181,30 +252,20 @@ export function decideAutoscaler(o: AutoscalerObservation): Decision<AutoscalerA
         ? `busiest ${s.leadTimeMinutes}-min window of the last ${s.lookbackMinutes} min needs ${forecast} sandbox unit(s) across ${d.tenants.length} tenant(s)`
         : `no workspace starts in the last ${s.lookbackMinutes} min`,
       ...(capped.length ? [`${capped.length} tenant(s) capped to their remaining quota (${[...new Set(capped.map((t) => t.cappedBy))].join(', ')}): ${d.units} planned`] : []),
-      ...(want !== d.units ? [`held within ${s.minPerPool}..${s.maxPerPool} per pool`] : []),
+      ...(want !== d.units ? [`held within ${s.minPerPool}..${maxPerPool} per pool`] : []),
     ].join('; ');
     scales.push({
       target: { kind: 'Deployment', name: `${HEADROOM_NAMESPACE}/${headroomName(d.region, d.pool)}` },
       decision: `headroom ${k} ${have ?? 'none'}→${want}`,
       reason: why,
       inputs: {
-        region: d.region, pool: d.pool, replicas: have, desired: want, settings: s,
+        policy: 'reactive', region: d.region, pool: d.pool, replicas: have, desired: want, settings: s,
         tenants: d.tenants.map((t) => ({ tenantId: t.tenantId, forecast: t.forecast[k], planned: t.planned[k] ?? 0, ...(t.cappedBy ? { cappedBy: t.cappedBy } : {}) })),
       },
       action: { kind: 'scale', region: d.region, pool: d.pool, from: have, to: want },
     });
   }
-  const needsObjects = scales.some((d) => d.action.kind === 'scale' && d.action.to > 0);
-  if (needsObjects && !o.namespaceReady) {
-    out.push({ target: { kind: 'Namespace', name: HEADROOM_NAMESPACE }, decision: `create namespace ${HEADROOM_NAMESPACE}`, reason: 'headroom placeholders live there', inputs: {}, action: { kind: 'namespace' } });
-  }
-  if (needsObjects && !o.priorityClassReady) {
-    out.push({
-      target: { kind: 'PriorityClass', name: HEADROOM_PRIORITY_CLASS }, decision: `create PriorityClass ${HEADROOM_PRIORITY_CLASS}`,
-      reason: `placeholders run at priority ${HEADROOM_PRIORITY} so that any workspace preempts them`, inputs: {}, action: { kind: 'priority-class' },
-    });
-  }
-  return [...out, ...scales];
+  return objectDecisions(o, scales);
 }
 
 export const HEADROOM_NAMESPACE = 'pilothouse-system';

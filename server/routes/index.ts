@@ -24,5 +24,6 @@ import loadtests from './loadtests.ts';
 import alerts from './alerts.ts';
 import remediation from './remediation.ts';
 import notifications from './notifications.ts';
+import autoscaling from './autoscaling.ts';
 
-export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, workspaceRestore, usageEvents, usage, pricing, otlp, faro, frontend, traces, controllers, quota, fleetMode, slo, fleetCosts, fleet, loadtests, alerts, remediation, notifications];
+export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, workspaceRestore, usageEvents, usage, pricing, otlp, faro, frontend, traces, controllers, quota, fleetMode, slo, fleetCosts, fleet, loadtests, autoscaling, alerts, remediation, notifications];

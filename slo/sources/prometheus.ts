@@ -47,6 +47,16 @@ export class PrometheusClient {
     return v === undefined || v === 'NaN' ? 0 : Number(v);
   }
 
+  /** The one number an instant query answers; an empty or multi-series result is an error, not 0. */
+  async single(query: string, at: Date): Promise<number> {
+    const data = await this.call('/api/v1/query', { query, time: String(at.getTime() / 1000) });
+    if (data.resultType === 'scalar') return Number((data.result as unknown as [number, string])[1]);
+    if (data.result.length !== 1) throw new SourceUnavailableError(`${query} answered ${data.result.length} series; it must answer exactly one`);
+    const v = Number(data.result[0]!.value?.[1]);
+    if (!Number.isFinite(v)) throw new SourceUnavailableError(`${query} answered ${data.result[0]!.value?.[1]}`);
+    return v;
+  }
+
   /** Samples of a single-series range query keyed by their time in ms. */
   async range(query: string, start: Date, end: Date, stepMs: number): Promise<Map<number, number>> {
     const out = new Map<number, number>();

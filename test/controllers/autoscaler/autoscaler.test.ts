@@ -20,7 +20,9 @@ const kube = cluster.kube();
 const NEVER = '0 0 0 1 1 *';
 const runtime = buildRuntime({
   db: t.db, kube: cluster.kube(), holder: 'autoscaler-test', leaseTtlMs: 5_000,
-  schedules: { 'workspace-lifecycle': '* * * * * *', 'idle-reaper': NEVER, 'quota-enforcer': NEVER, 'headroom-autoscaler': NEVER },
+  schedules: { 'workspace-lifecycle': '* * * * * *', 'idle-reaper': NEVER, 'quota-enforcer': NEVER, 'headroom-autoscaler': NEVER, 'reactive-autoscaler': NEVER, rightsizer: NEVER },
+  // The quota-capped peak policy; the predictive one is tested in predictive.test.ts and replay.test.ts.
+  headroom: { policy: 'reactive' },
 });
 await runtime.start();
 test.after(() => runtime.stop());

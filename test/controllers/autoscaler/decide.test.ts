@@ -13,7 +13,7 @@ const start = (min: number, extra: Partial<Start> = {}): Start => ({ at: ago(min
 const tenant = (id: string, starts: Start[], quota: Record<string, unknown> = {}, used: TenantDemand['used'] = {}): TenantDemand =>
   ({ tenantId: id, starts, quota: parseQuota(quota), used });
 const observe = (tenants: TenantDemand[], extra: Partial<AutoscalerObservation> = {}): AutoscalerObservation =>
-  ({ now: NOW, settings: DEFAULT_HEADROOM, tenants, pools: [], namespaceReady: true, priorityClassReady: true, ...extra });
+  ({ now: NOW, settings: { ...DEFAULT_HEADROOM, policy: 'reactive' }, tenants, pools: [], namespaceReady: true, priorityClassReady: true, ...extra });
 const scales = (o: AutoscalerObservation) =>
   decideAutoscaler(o).flatMap((d) => (d.action.kind === 'scale' ? [`${d.action.region}/${d.action.pool} ${d.action.from ?? 'none'}→${d.action.to}`] : []));
 
@@ -76,10 +76,10 @@ test('a tenant past a hard meter limit plans no headroom at all', () => {
 
 test('headroom stays within the per-pool bounds and says so', () => {
   const many = tenant('a', Array.from({ length: 60 }, () => start(1)));
-  const d = decideAutoscaler(observe([many], { settings: { ...DEFAULT_HEADROOM, maxPerPool: 40 } }));
+  const d = decideAutoscaler(observe([many], { settings: { ...DEFAULT_HEADROOM, policy: 'reactive', maxPerPool: 40 } }));
   assert.equal(d[0]!.action.kind === 'scale' && d[0]!.action.to, 40);
   assert.match(d[0]!.reason, /held within 0\.\.40 per pool/);
-  assert.deepEqual(scales(observe([], { settings: { ...DEFAULT_HEADROOM, minPerPool: 1 }, pools: [{ region: 'eu-west-1', pool: 'spot', replicas: 0 }] })), ['eu-west-1/spot 0→1']);
+  assert.deepEqual(scales(observe([], { settings: { ...DEFAULT_HEADROOM, policy: 'reactive', minPerPool: 1 }, pools: [{ region: 'eu-west-1', pool: 'spot', replicas: 0 }] })), ['eu-west-1/spot 0→1']);
 });
 
 test('an unchanged world decides nothing', () => {
