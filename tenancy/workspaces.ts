@@ -82,6 +82,13 @@ export async function getWorkspace(db: Queryable, tenantId: string, id: string):
   return toWorkspace(rows[0]);
 }
 
+/** The names of a tenant's workspaces, by id (ids of other tenants are left out). */
+export async function workspaceNames(db: Queryable, tenantId: string, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await db.query('SELECT id, name FROM workspaces WHERE tenant_id = $1 AND id = ANY($2::uuid[])', [tenantId, ids]);
+  return new Map(rows.map((r) => [r.id as string, r.name as string]));
+}
+
 export interface WorkspaceFilter {
   /** undefined lists every tenant's workspaces (platform roles only) */
   tenantId?: string;
