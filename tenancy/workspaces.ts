@@ -89,6 +89,12 @@ export async function workspaceNames(db: Queryable, tenantId: string, ids: reado
   return new Map(rows.map((r) => [r.id as string, r.name as string]));
 }
 
+/** The ids of the workspaces called `name` (in one tenant, or any). */
+export async function workspaceIdsNamed(db: Queryable, name: string, tenantId?: string): Promise<string[]> {
+  const { rows } = await db.query('SELECT id FROM workspaces WHERE name = $1 AND ($2::uuid IS NULL OR tenant_id = $2) LIMIT 100', [name, tenantId ?? null]);
+  return rows.map((r) => r.id as string);
+}
+
 export interface WorkspaceFilter {
   /** undefined lists every tenant's workspaces (platform roles only) */
   tenantId?: string;

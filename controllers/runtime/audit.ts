@@ -98,7 +98,8 @@ export interface ActionFilter {
   tenantId?: string;
   controller?: string;
   status?: ActionStatus[];
-  target?: string;
+  /** one target, or any of several (a name resolved to its ids) */
+  target?: string | readonly string[];
   targetKind?: string;
   dryRun?: boolean;
   since?: string;
@@ -127,7 +128,8 @@ export async function listActions(db: Queryable, f: ActionFilter): Promise<{ ite
   if (f.tenantId !== undefined) add('tenant_id = ?', f.tenantId);
   if (f.controller) add('controller = ?', f.controller);
   if (f.status?.length) add('status = ANY(?::text[])', f.status);
-  if (f.target) add('target = ?', f.target);
+  if (typeof f.target === 'string' && f.target) add('target = ?', f.target);
+  else if (Array.isArray(f.target)) add('target = ANY(?::text[])', f.target);
   if (f.targetKind) add('target_kind = ?', f.targetKind);
   if (f.dryRun !== undefined) add('dry_run = ?', f.dryRun);
   if (f.since) add('decided_at >= ?::timestamptz', f.since);
@@ -145,4 +147,33 @@ export async function listActions(db: Queryable, f: ActionFilter): Promise<{ ite
     items,
     nextCursor: rows.length > f.limit && last ? String(last.id) : null,
   };
+}
+
+/** The `controller` of actions people take (through the console or the API), in the same log as the controllers'. */
+export const PERSON = 'person';
+
+export interface HumanAction {
+  /** the principal's name, as shown ("alice@example.com", a token's name) */
+  who: string;
+  /** the principal, as recorded in transitions ("user:…", "token:…") */
+  actor: string;
+  targetKind: string;
+  target: string;
+  tenantId: string | null;
+  decision: string;
+  reason: string | undefined;
+  inputs?: Record<string, unknown>;
+}
+
+/**
+ * Records what a person did, once it is done (a person's action is its own decision: there is
+ * no lease to fence and no dry run). Epoch 0 tells these rows from any leader's.
+ */
+export async function recordHumanAction(db: Queryable, a: HumanAction): Promise<number> {
+  const { rows } = await db.query(
+    `INSERT INTO controller_actions (controller, target_kind, target, tenant_id, decision, reason, inputs, dry_run, status, epoch, holder, finished_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, false, 'applied', 0, $8, clock_timestamp()) RETURNING id`,
+    [PERSON, a.targetKind, a.target, a.tenantId, a.decision, a.reason?.trim() || 'no reason given', JSON.stringify({ actor: a.actor, ...a.inputs }), a.who],
+  );
+  return rows[0].id;
 }

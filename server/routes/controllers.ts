@@ -1,6 +1,9 @@
 // Controllers through the API: what runs, who leads, the switches (pause, dry run) and the
 // audit log of every decision. Platform roles see and steer everything; tenant roles may
 // read the decisions taken about their own tenant.
+import { auditHuman } from '../human-audit.ts';
+import { listTenants } from '../../tenancy/tenants.ts';
+import { workspaceIdsNamed } from '../../tenancy/workspaces.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { controllerCatalogue, LEASE_NAME } from '../../controllers/index.ts';
@@ -41,7 +44,7 @@ const ActionPage = Type.Object({ items: Type.Array(Action), nextCursor: Nullable
 const ActionQueryFields = {
   controller: Type.Optional(Type.String({ maxLength: 64 })),
   status: Type.Optional(Type.Array(literals(ACTION_STATUSES), { description: 'repeat to match any of several' })),
-  target: Type.Optional(Type.String({ maxLength: 200, description: 'a workspace id, tenant id or namespace/name' })),
+  target: Type.Optional(Type.String({ maxLength: 200, description: 'a workspace or tenant id or name, a controller name, or namespace/name' })),
   targetKind: Type.Optional(Type.String({ maxLength: 64 })),
   dryRun: Type.Optional(Type.Boolean()),
   since: Type.Optional(DateTime),
@@ -101,7 +104,7 @@ export default async function controllers(app: FastifyInstance) {
     }, async (req) => {
       known(req.params.name);
       await setSwitch(app.db, req.params.name, { paused }, actorOf(req.principal!));
-      req.log.info({ controller: req.params.name, paused, reason: req.body?.reason }, 'controller switch changed');
+      await auditHuman(req, { targetKind: 'controller', target: req.params.name, tenantId: null, decision: `${verb} controller ${req.params.name}`, reason: req.body?.reason });
       return overview();
     });
   }
@@ -112,6 +115,7 @@ export default async function controllers(app: FastifyInstance) {
   }, async (req) => {
     known(req.params.name);
     await setSwitch(app.db, req.params.name, { dryRun: req.body.dryRun }, actorOf(req.principal!));
+    await auditHuman(req, { targetKind: 'controller', target: req.params.name, tenantId: null, decision: `${req.body.dryRun ? 'dry run' : 'apply decisions of'} controller ${req.params.name}`, reason: undefined });
     return overview();
   });
 
@@ -120,10 +124,17 @@ export default async function controllers(app: FastifyInstance) {
     schema: { tags: ['controllers'], summary: 'Dry run for every controller at once', body: DryRunBody, response: { 200: Overview, ...errors(400) } },
   }, async (req) => {
     await setSwitch(app.db, GLOBAL, { dryRun: req.body.dryRun }, actorOf(req.principal!));
+    await auditHuman(req, { targetKind: 'controller', target: 'all', tenantId: null, decision: req.body.dryRun ? 'dry run every controller' : 'apply decisions of every controller again', reason: undefined });
     return overview();
   });
 
-  const page = (f: ActionFilter) => listActions(app.db, f).then((p) => ({
+  // A target given by name matches the ids of the workspaces and tenants of that name too.
+  const targets = async (target: string | undefined, tenantId: string | undefined): Promise<string | string[] | undefined> => {
+    if (!target) return undefined;
+    const tenants = tenantId ? [] : (await listTenants(app.db)).filter((t) => t.name === target).map((t) => t.id);
+    return [target, ...(await workspaceIdsNamed(app.db, target, tenantId)), ...tenants];
+  };
+  const page = async (f: ActionFilter) => listActions(app.db, { ...f, target: await targets(f.target as string | undefined, f.tenantId) }).then((p) => ({
     nextCursor: p.nextCursor,
     items: p.items.map((a) => ({ ...a, decidedAt: a.decidedAt.toISOString(), finishedAt: a.finishedAt?.toISOString() ?? null })),
   }));

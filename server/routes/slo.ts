@@ -16,7 +16,6 @@ import { alertEvents, evaluationHistory, latestEvaluations, type StoredEvaluatio
 import { SloRegistry } from '../../slo/registry.ts';
 import { runbookUrl } from '../../slo/rules/generate.ts';
 import type { SloDefinition } from '../../slo/openslo/types.ts';
-import { UnavailableError } from '../../tenancy/errors.ts';
 import { actorOf } from '../auth/principal.ts';
 import { DateTime, errors, Nullable } from '../schemas.ts';
 
@@ -208,11 +207,13 @@ export default async function slo(app: FastifyInstance) {
 
   app.get<{ Params: Static<typeof NameParams>; Querystring: Static<typeof ComplianceQuery> }>('/api/v1/slos/:name/compliance', {
     config: { auth: { permission: 'slo:read' } },
-    schema: { tags: ['slo'], summary: 'Calendar months (UTC): total bad ÷ total events against the objective', params: NameParams, querystring: ComplianceQuery, response: { 200: Type.Object({ items: Type.Array(ComplianceRow) }), ...errors(400, 404, 503) } },
+    schema: { tags: ['slo'], summary: 'Calendar months (UTC): total bad ÷ total events against the objective', params: NameParams, querystring: ComplianceQuery, response: { 200: Type.Object({ items: Type.Array(ComplianceRow), unavailable: Type.Optional(Type.String({ description: 'why there are no rows: the SLI source is not configured' })) }), ...errors(400, 404) } },
   }, async (req, reply) => {
     const s = await registry.get(req.params.name);
     const source = sourcesFor(app.db, app.config.PROMETHEUS_URL)[s.sourceType];
-    if (!source) throw new UnavailableError(`${s.sourceType} is not configured: set PROMETHEUS_URL to read this SLO`);
+    // Not configured is a setting, not a failure: a 503 here would count against Pilothouse's
+    // own availability SLO every time someone opened the page.
+    if (!source) return { items: [], unavailable: `${s.sourceType} is not configured: set PROMETHEUS_URL to read this SLO` };
     const items = await monthlyCompliance(s, source, new Date(), req.query.months);
     if (req.query.format === 'csv') {
       const csv = stringify(items.map((x) => ({ ...x, met: x.met === null ? '' : x.met ? 'yes' : 'no' })), { header: true, columns: ['month', 'events', 'badEvents', 'sli', 'objective', 'budgetRemaining', 'met'] });

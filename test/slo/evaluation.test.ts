@@ -138,13 +138,14 @@ test('viewers read SLOs but cannot change them; tenant roles cannot see them', a
   assert.equal((await t.app.inject({ url: '/api/v1/slos', headers: bearer(owner) })).statusCode, 403);
 });
 
-test('an SLO whose source is Prometheus says so when PROMETHEUS_URL is unset', async () => {
+test('an SLO whose source is Prometheus says so when PROMETHEUS_URL is unset, without a 5xx that would burn Pilothouse\'s own availability SLO', async () => {
   const d = (await t.app.inject({ url: '/api/v1/slos/api-availability-999', headers: bearer(viewer) })).json();
   assert.equal(d.latest.alert, 'unknown');
   assert.match(d.latest.error, /set PROMETHEUS_URL/);
   const compliance = await t.app.inject({ url: '/api/v1/slos/api-availability-999/compliance', headers: bearer(viewer) });
-  assert.equal(compliance.statusCode, 503);
-  assert.match(compliance.json().message, /set PROMETHEUS_URL/);
+  assert.equal(compliance.statusCode, 200);
+  assert.deepEqual(compliance.json().items, []);
+  assert.match(compliance.json().unavailable, /set PROMETHEUS_URL/);
 });
 
 test('runbooks are served as Markdown', async () => {
