@@ -102,6 +102,9 @@ export interface WorkspaceFilter {
   region?: string;
   nodePool?: string;
   q?: string;
+  /** only workspaces that existed at some time in [activeFrom, activeTo): created before its end, not archived before its start */
+  activeFrom?: string;
+  activeTo?: string;
   limit: number;
   cursor?: string;
 }
@@ -140,6 +143,8 @@ export async function listWorkspaces(db: Queryable, f: WorkspaceFilter): Promise
   if (f.region) add('region = ?', f.region);
   if (f.nodePool) add('node_pool = ?', f.nodePool);
   if (f.q) add(`name ILIKE '%' || ? || '%'`, f.q.replace(/[\\%_]/g, (c) => '\\' + c));
+  if (f.activeTo) add('created_at < ?::timestamptz', f.activeTo);
+  if (f.activeFrom) add(`(state <> 'archived' OR updated_at >= ?::timestamptz)`, f.activeFrom);
   if (f.cursor) {
     const [at, id] = decodeCursor(f.cursor);
     values.push(at, id);

@@ -177,3 +177,39 @@ export async function recordHumanAction(db: Queryable, a: HumanAction): Promise<
   );
   return rows[0].id;
 }
+
+export interface ActionSummary {
+  controller: string;
+  decisions: number;
+  applied: number;
+  failed: number;
+  dryRun: number;
+  targets: number;
+  /** the target decided about most often in the window, and how often: a flapping one shows here */
+  busiestTarget: { targetKind: string; target: string; tenantId: string | null; decisions: number } | null;
+  lastAt: Date;
+}
+
+/** Per controller (people included), what was decided in a window. */
+export async function summarizeActions(db: Queryable, f: { since: string; until: string; tenantId?: string }): Promise<ActionSummary[]> {
+  const { rows } = await db.query(
+    `WITH sel AS (SELECT * FROM controller_actions WHERE decided_at >= $1 AND decided_at < $2 AND ($3::uuid IS NULL OR tenant_id = $3)),
+          busiest AS (SELECT DISTINCT ON (controller) controller, target_kind, target, tenant_id, n
+                        FROM (SELECT controller, target_kind, target, tenant_id, count(*)::int AS n FROM sel GROUP BY 1, 2, 3, 4) x
+                       ORDER BY controller, n DESC, target)
+     SELECT s.controller, count(*)::int AS decisions,
+            count(*) FILTER (WHERE status = 'applied')::int AS applied,
+            count(*) FILTER (WHERE status IN ('failed', 'interrupted'))::int AS failed,
+            count(*) FILTER (WHERE status = 'dry_run')::int AS dry_run,
+            count(DISTINCT s.target)::int AS targets, max(decided_at) AS last_at,
+            b.target_kind AS b_kind, b.target AS b_target, b.tenant_id AS b_tenant, b.n AS b_n
+       FROM sel s LEFT JOIN busiest b USING (controller)
+      GROUP BY s.controller, b.target_kind, b.target, b.tenant_id, b.n
+      ORDER BY decisions DESC, s.controller`,
+    [f.since, f.until, f.tenantId ?? null],
+  );
+  return rows.map((r) => ({
+    controller: r.controller, decisions: r.decisions, applied: r.applied, failed: r.failed, dryRun: r.dry_run, targets: r.targets, lastAt: r.last_at,
+    busiestTarget: r.b_target ? { targetKind: r.b_kind, target: r.b_target, tenantId: r.b_tenant, decisions: r.b_n } : null,
+  }));
+}

@@ -39,7 +39,7 @@ export default async function tokens(app: FastifyInstance) {
     schema: { tags: ['tokens'], summary: 'Revoke a token', params: TokenParams, response: { 200: ApiToken, ...errors(404) } },
   }, async (req) => {
     const token = await revokeToken(app.db, req.params.tenantId, req.params.tokenId);
-    await auditHuman(req, { targetKind: 'token', target: req.params.tokenId, tenantId: req.params.tenantId, decision: `revoke token ${token.name}`, reason: undefined });
+    await auditHuman(req, { targetKind: 'ApiToken', target: req.params.tokenId, tenantId: req.params.tenantId, decision: `revoke token ${token.name}`, reason: undefined });
     return token;
   });
 
@@ -61,7 +61,7 @@ export default async function tokens(app: FastifyInstance) {
     schema: { tags: ['tokens'], params: PlatformTokenParams, response: { 200: ApiToken, ...errors(404) } },
   }, async (req) => {
     const token = await revokeToken(app.db, null, req.params.tokenId);
-    await auditHuman(req, { targetKind: 'token', target: req.params.tokenId, tenantId: null, decision: `revoke platform token ${token.name}`, reason: undefined });
+    await auditHuman(req, { targetKind: 'ApiToken', target: req.params.tokenId, tenantId: null, decision: `revoke platform token ${token.name}`, reason: undefined });
     return token;
   });
 }

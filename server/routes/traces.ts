@@ -24,6 +24,7 @@ const SearchQuery = Type.Object({
   status: Type.Optional(Type.Union([Type.Literal('ok'), Type.Literal('error')])),
   minDurationMs: Type.Optional(Type.Number({ minimum: 0 })),
   maxDurationMs: Type.Optional(Type.Number({ minimum: 0 })),
+  workspace: Type.Optional(Uuid),
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
   tenant: TenantFilter,
 }, { additionalProperties: false });
@@ -42,6 +43,7 @@ const RoutesQuery = Type.Object({ ...Window, tenant: TenantFilter }, { additiona
 const TraceHit = Type.Object({
   tenantId: Nullable(Uuid), traceId: Type.String(), spanId: Type.String(), service: Type.String(), name: Type.String(),
   route: Nullable(Type.String()), start: DateTime, durationMs: Type.Number(), isError: Type.Boolean(), httpStatus: Nullable(Type.Integer()),
+  workspaceId: Nullable(Uuid),
 });
 const TraceSpan = Type.Object({
   tenantId: Nullable(Uuid), spanId: Type.String(), parentSpanId: Nullable(Type.String()), service: Type.String(), name: Type.String(),

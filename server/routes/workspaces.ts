@@ -70,7 +70,7 @@ export default async function workspaces(app: FastifyInstance) {
       throw new InvalidError(`region ${req.body.region} has no nodes in the fleet: use one of ${regions.join(', ') || '(none: the cluster has no nodes)'}`);
     }
     const ws = await createAdmitted(app.db, { ...req.body, tenantId: req.params.tenantId, createdBy: req.principal!.userId });
-    await auditHuman(req, { targetKind: 'workspace', target: ws.id, tenantId: ws.tenantId, decision: `create workspace ${ws.name} in ${ws.region}`, reason: undefined, inputs: { region: ws.region, resourceFactor: ws.resourceFactor } });
+    await auditHuman(req, { targetKind: 'Workspace', target: ws.id, tenantId: ws.tenantId, decision: `create workspace ${ws.name} in ${ws.region}`, reason: undefined, inputs: { region: ws.region, resourceFactor: ws.resourceFactor } });
     return reply.code(201).send(ws);
   });
 
@@ -103,7 +103,7 @@ export default async function workspaces(app: FastifyInstance) {
     schema: { tags: ['workspaces'], summary: 'Pause: the sandbox stops, the volume stays', params: WsParams, body: ActionBody, response: { 200: Workspace, ...errors(400, 404, 409) } },
   }, async (req) => {
     const ws = await pauseWorkspace(app.db, req.params.tenantId, req.params.workspaceId, actorOf(req.principal!), req.body?.reason);
-    await auditHuman(req, { targetKind: 'workspace', target: ws.id, tenantId: ws.tenantId, decision: `pause workspace ${ws.name}`, reason: req.body?.reason });
+    await auditHuman(req, { targetKind: 'Workspace', target: ws.id, tenantId: ws.tenantId, decision: `pause workspace ${ws.name}`, reason: req.body?.reason });
     return ws;
   });
 
@@ -118,7 +118,7 @@ export default async function workspaces(app: FastifyInstance) {
       },
     }, async (req) => {
       const ws = await resumeWorkspace(app.db, req.params.tenantId, req.params.workspaceId, actorOf(req.principal!));
-      await auditHuman(req, { targetKind: 'workspace', target: ws.id, tenantId: ws.tenantId, decision: `${verb} workspace ${ws.name}`, reason: req.body?.reason });
+      await auditHuman(req, { targetKind: 'Workspace', target: ws.id, tenantId: ws.tenantId, decision: `${verb} workspace ${ws.name}`, reason: req.body?.reason });
       return ws;
     });
   }
@@ -138,7 +138,7 @@ export default async function workspaces(app: FastifyInstance) {
     },
   }, async (req) => {
     const ws = await transitionWorkspace(app.db, req.params.tenantId, req.params.workspaceId, { to: 'archived', reason: req.query.reason ?? 'deleted', actor: actorOf(req.principal!) });
-    await auditHuman(req, { targetKind: 'workspace', target: ws.id, tenantId: ws.tenantId, decision: `archive workspace ${ws.name}`, reason: req.query.reason });
+    await auditHuman(req, { targetKind: 'Workspace', target: ws.id, tenantId: ws.tenantId, decision: `archive workspace ${ws.name}`, reason: req.query.reason });
     return ws;
   });
 }

@@ -5,6 +5,9 @@ export interface KeysetPage<T> { items: T[]; nextCursor: string | null }
 export class KeysetPager<T> {
   items = $state<T[]>([]);
   error = $state('');
+  /** a first answer has arrived: before it, "no items" would be a lie */
+  loaded = $state(false);
+  #seq = 0;
   #cursors = $state<string[]>([]);
   #next = $state<string | null>(null);
   readonly #fetch: (cursor: string | undefined) => Promise<KeysetPage<T>>;
@@ -34,12 +37,16 @@ export class KeysetPager<T> {
   }
 
   async #load(cursor: string | undefined): Promise<void> {
-    this.error = '';
+    const seq = ++this.#seq;
     try {
       const page = await this.#fetch(cursor);
+      if (seq !== this.#seq) return;
       this.items = page.items;
       this.#next = page.nextCursor;
+      this.error = '';
+      this.loaded = true;
     } catch (e) {
+      if (seq !== this.#seq) return;
       this.error = (e as Error).message;
     }
   }
