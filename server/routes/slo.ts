@@ -14,6 +14,7 @@ import { minimumMeaningfulEvents } from '../../slo/math/sli.ts';
 import { evaluateAll, sourcesFor } from '../../slo/evaluate/job.ts';
 import { alertEvents, evaluationHistory, latestEvaluations, type StoredEvaluation } from '../../slo/evaluate/store.ts';
 import { SloRegistry } from '../../slo/registry.ts';
+import { badEvents } from '../../slo/sources/postgres.ts';
 import { runbookUrl } from '../../slo/rules/generate.ts';
 import type { SloDefinition } from '../../slo/openslo/types.ts';
 import { actorOf } from '../auth/principal.ts';
@@ -220,6 +221,35 @@ export default async function slo(app: FastifyInstance) {
       return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${s.name}-compliance.csv"`).send(csv);
     }
     return { items };
+  });
+
+  const BadEventsQuery = Type.Object({ from: DateTime, to: DateTime, limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) }, { additionalProperties: false });
+  const BadEvent = Type.Object({
+    at: DateTime, dataset: Type.String(), tenantId: Nullable(Type.String()), workspaceId: Nullable(Type.String()), workspaceName: Nullable(Type.String()),
+    service: Nullable(Type.String()), route: Nullable(Type.String()), count: Type.Number(), seconds: Nullable(Type.Number()), meter: Nullable(Type.String()),
+  });
+  app.get<{ Params: Static<typeof NameParams>; Querystring: Static<typeof BadEventsQuery> }>('/api/v1/slos/:name/bad-events', {
+    config: { auth: { permission: 'slo:read' } },
+    schema: {
+      tags: ['slo'], summary: 'What burned the budget in a window: the bad events of a PostgreSQL SLI; for a Prometheus SLI, its queries with links into Prometheus',
+      params: NameParams, querystring: BadEventsQuery,
+      response: { 200: Type.Object({ items: Type.Array(BadEvent), queries: Type.Array(Type.Object({ label: Type.String(), query: Type.String(), exploreUrl: Nullable(Type.String()) })) }), ...errors(400, 404) },
+    },
+  }, async (req) => {
+    const s = await registry.get(req.params.name);
+    const range = { from: new Date(req.query.from), to: new Date(req.query.to) };
+    if (!(range.from < range.to)) throw Object.assign(new Error('from must be before to'), { statusCode: 400 });
+    if (s.sourceType === 'PostgreSQL') {
+      const rows = await badEvents(app.db, s, range, req.query.limit);
+      return { items: rows.map((r) => ({ ...r, at: r.at.toISOString() })), queries: [] };
+    }
+    const prom = app.config.PROMETHEUS_URL?.replace(/\/$/, '');
+    const windowS = Math.max(60, Math.round((range.to.getTime() - range.from.getTime()) / 1000));
+    const queries = Object.entries(indicatorView(s).queries).map(([label, query]) => ({
+      label, query,
+      exploreUrl: prom ? `${prom}/graph?${new URLSearchParams({ 'g0.expr': query, 'g0.tab': '0', 'g0.range_input': `${windowS}s`, 'g0.end_input': range.to.toISOString() })}` : null,
+    }));
+    return { items: [], queries };
   });
 
   app.get<{ Params: Static<typeof NameParams> }>('/api/v1/slos/:name/alerts', {

@@ -1,6 +1,6 @@
 // Response types of the REST API, read from the types generated from the server's OpenAPI
 // document (api-types.ts). A page names what it reads here rather than writing it again.
-import type { paths } from './api-types';
+import type { paths } from './api-types.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type Json<R> = R extends { content: { 'application/json': infer T } } ? T : never;

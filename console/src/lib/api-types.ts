@@ -2930,6 +2930,94 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/slos/{name}/bad-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What burned the budget in a window: the bad events of a PostgreSQL SLI; for a Prometheus SLI, its queries with links into Prometheus */
+        get: {
+            parameters: {
+                query: {
+                    from: string;
+                    limit: number;
+                    to: string;
+                };
+                header?: never;
+                path: {
+                    /** @description the SLO's metadata.name */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: date-time */
+                                at: string;
+                                count: number;
+                                dataset: string;
+                                meter: string | null;
+                                route: string | null;
+                                seconds: number | null;
+                                service: string | null;
+                                tenantId: string | null;
+                                workspaceId: string | null;
+                                workspaceName: string | null;
+                            }[];
+                            queries: {
+                                exploreUrl: string | null;
+                                label: string;
+                                query: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/slos/{name}/compliance": {
         parameters: {
             query?: never;

@@ -1,5 +1,8 @@
 // Keyset paging over the API's `nextCursor`: the stack of cursors behind the current page,
-// so Previous goes back exactly and a refresh reloads the page being looked at.
+// so Previous goes back exactly and a refresh reloads the page being looked at. Called from
+// an effect, paging never makes the effect depend on the pager's own state.
+import { untrack } from 'svelte';
+
 export interface KeysetPage<T> { items: T[]; nextCursor: string | null }
 
 export class KeysetPager<T> {
@@ -21,11 +24,13 @@ export class KeysetPager<T> {
 
   /** Back to the first page (after a filter changed). */
   first(): Promise<void> {
-    this.#cursors = [];
-    return this.#load(undefined);
+    return untrack(() => {
+      this.#cursors = [];
+      return this.#load(undefined);
+    });
   }
   /** The page being looked at, again. */
-  refresh(): Promise<void> { return this.#load(this.#cursors.at(-1)); }
+  refresh(): Promise<void> { return untrack(() => this.#load(this.#cursors.at(-1))); }
   next(): Promise<void> {
     if (!this.#next) return Promise.resolve();
     this.#cursors = [...this.#cursors, this.#next];

@@ -1,6 +1,8 @@
 // The state of one panel's data, kept apart: not loaded yet, loaded (maybe empty), failed.
 // A reload keeps the data on screen until the new answer arrives, and a late answer to an
 // older request never overwrites a newer one.
+import { untrack } from 'svelte';
+
 export type LoadState = 'loading' | 'ready' | 'error';
 
 export class Loader<T> {
@@ -12,8 +14,15 @@ export class Loader<T> {
   #seq = 0;
   #last: (() => Promise<T>) | null = null;
 
-  /** Loads with `fetch` (remembered for retry()). */
-  async load(fetch: () => Promise<T>): Promise<void> {
+  /**
+   * Loads with `fetch` (remembered for retry()). Called from an effect, it does not make the
+   * effect depend on this loader's own state (which would reload on every answer).
+   */
+  load(fetch: () => Promise<T>): Promise<void> {
+    return untrack(() => this.#load(fetch));
+  }
+
+  async #load(fetch: () => Promise<T>): Promise<void> {
     this.#last = fetch;
     const seq = ++this.#seq;
     if (this.data === undefined) this.state = 'loading';
@@ -34,7 +43,8 @@ export class Loader<T> {
   }
 
   retry(): Promise<void> {
-    return this.#last ? this.load(this.#last) : Promise.resolve();
+    const last = this.#last;
+    return last ? this.load(last) : Promise.resolve();
   }
 
   /** Forgets the data (a different thing is about to be loaded: show "loading", not the old one). */
