@@ -182,7 +182,7 @@ export interface BadEvent {
 export async function badEvents(db: Queryable, slo: SloDefinition, range: TimeRange, limit: number): Promise<BadEvent[]> {
   const ind = slo.indicator;
   const q = (ind.kind === 'threshold' ? ind.metric : ind.bad) as PgQuery | undefined;
-  if (!q || q.type !== 'PostgreSQL') return [];
+  if (q?.type !== 'PostgreSQL') return [];
   const params: Params = [];
   const src = rowSource(q, ind, params);
   const good = src.good?.(params);

@@ -695,6 +695,7 @@ export type paths = {
                         "application/json": {
                             /** @description events stored now */
                             accepted: number;
+                            /** @description indexes of the events absorbed as replays of events already stored */
                             duplicateIndexes: number[];
                             /** @description replays of events already stored (same source and id), absorbed */
                             duplicates: number;
@@ -704,6 +705,7 @@ export type paths = {
                                 /** @description position of the event in the batch (0 for a single event) */
                                 index: number;
                                 message: string;
+                                /** @enum {unknown} */
                                 reason: "malformed" | "unknown_meter" | "invalid_quantity" | "negative_quantity" | "too_old" | "in_future" | "unknown_subject" | "closed_period";
                             }[];
                         };
@@ -718,6 +720,7 @@ export type paths = {
                         "application/json": {
                             /** @description events stored now */
                             accepted?: number;
+                            /** @description indexes of the events absorbed as replays of events already stored */
                             duplicateIndexes?: number[];
                             /** @description replays of events already stored (same source and id), absorbed */
                             duplicates?: number;
@@ -729,6 +732,7 @@ export type paths = {
                                 /** @description position of the event in the batch (0 for a single event) */
                                 index: number;
                                 message: string;
+                                /** @enum {unknown} */
                                 reason: "malformed" | "unknown_meter" | "invalid_quantity" | "negative_quantity" | "too_old" | "in_future" | "unknown_subject" | "closed_period";
                             }[];
                             statusCode: number;
@@ -5496,12 +5500,13 @@ export type paths = {
                             /** Format: date-time */
                             end: string;
                             lines: {
+                                /** @description USD, decimal */
                                 cost: string;
                                 dimensions: {
                                     [key: string]: unknown;
                                 };
                                 meter: string;
-                                /** @description false when no price covered this usage */
+                                /** @description false when no price covered this usage (absent in snapshots taken before) */
                                 priced?: boolean;
                                 quantity: string;
                                 unit: string;
@@ -5528,10 +5533,7 @@ export type paths = {
                             /** Format: date-time */
                             start: string;
                             status: "open" | "closed";
-                            /**
-                             * Format: uuid
-                             * @description a UUID
-                             */
+                            /** Format: uuid */
                             tenantId: string;
                             total: {
                                 changePct: number | null;
