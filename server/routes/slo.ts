@@ -227,6 +227,7 @@ export default async function slo(app: FastifyInstance) {
   const BadEvent = Type.Object({
     at: DateTime, dataset: Type.String(), tenantId: Nullable(Type.String()), workspaceId: Nullable(Type.String()), workspaceName: Nullable(Type.String()),
     service: Nullable(Type.String()), route: Nullable(Type.String()), count: Type.Number(), seconds: Nullable(Type.Number()), meter: Nullable(Type.String()),
+    outcome: Nullable(Type.Union([Type.Literal('slow'), Type.Literal('failed'), Type.Literal('stuck')])),
   });
   app.get<{ Params: Static<typeof NameParams>; Querystring: Static<typeof BadEventsQuery> }>('/api/v1/slos/:name/bad-events', {
     config: { auth: { permission: 'slo:read' } },

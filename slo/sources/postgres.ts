@@ -171,6 +171,8 @@ export interface BadEvent {
   seconds: number | null;
   /** usage_ingestion: the meter */
   meter: string | null;
+  /** workspace_startup: too slow, failed, or still starting past the threshold */
+  outcome: 'slow' | 'failed' | 'stuck' | null;
 }
 
 /**
@@ -189,11 +191,14 @@ export async function badEvents(db: Queryable, slo: SloDefinition, range: TimeRa
   const bad = good ? `((${src.total})::float8 - (${good})::float8)` : `(${src.total})::float8`;
   const where = [...src.where, `${src.time} >= ${param(params, range.from)}`, `${src.time} < ${param(params, range.to)}`, `${bad} > 0`];
   const lim = param(params, limit);
-  const base = { tenantId: null, workspaceId: null, workspaceName: null, service: null, route: null, seconds: null, meter: null };
+  const base = { tenantId: null, workspaceId: null, workspaceName: null, service: null, route: null, seconds: null, meter: null, outcome: null };
   switch (q.dataset) {
     case 'workspace_startup': {
-      const { rows } = await db.query(`SELECT r.at, ws.tenant_id, r.workspace_id, ws.name, r.seconds FROM ${src.from} WHERE ${where.join(' AND ')} ORDER BY r.at DESC LIMIT ${lim}`, params);
-      return rows.map((r) => ({ ...base, at: r.at, dataset: q.dataset, tenantId: r.tenant_id, workspaceId: r.workspace_id, workspaceName: r.name, count: 1, seconds: r.seconds === null ? null : Number(r.seconds) }));
+      const { rows } = await db.query(`SELECT r.at, ws.tenant_id, r.workspace_id, ws.name, r.seconds, r.ok FROM ${src.from} WHERE ${where.join(' AND ')} ORDER BY r.at DESC LIMIT ${lim}`, params);
+      return rows.map((r) => ({
+        ...base, at: r.at, dataset: q.dataset, tenantId: r.tenant_id, workspaceId: r.workspace_id, workspaceName: r.name, count: 1,
+        seconds: r.seconds === null ? null : Number(r.seconds), outcome: r.ok ? 'slow' : r.seconds === null ? 'stuck' : 'failed',
+      }));
     }
     case 'requests': {
       const { rows } = await db.query(`SELECT r.minute AS at, r.tenant_id, r.service, r.route, ${bad} AS n FROM ${src.from} WHERE ${where.join(' AND ')} ORDER BY n DESC, r.minute DESC LIMIT ${lim}`, params);

@@ -2971,6 +2971,7 @@ export type paths = {
                                 count: number;
                                 dataset: string;
                                 meter: string | null;
+                                outcome: ("slow" | "failed" | "stuck") | null;
                                 route: string | null;
                                 seconds: number | null;
                                 service: string | null;
