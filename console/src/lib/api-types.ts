@@ -1227,6 +1227,221 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/loadtest-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Load-test runs, newest first, with p95, p99, error rate, throughput and each threshold's result */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description the scenario, e.g. console-reads */
+                    scenario?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                checks: {
+                                    fails: number;
+                                    passes: number;
+                                } | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                createdBy: string;
+                                durationS: number | null;
+                                errorRate: number;
+                                format: "k6" | "local";
+                                id: string;
+                                p50Ms: number | null;
+                                p95Ms: number;
+                                p99Ms: number | null;
+                                passed: boolean;
+                                profile: string | null;
+                                requests: number;
+                                revision: string | null;
+                                scenario: string;
+                                target: string | null;
+                                thresholds: {
+                                    metric: string;
+                                    name: string;
+                                    ok: boolean;
+                                    scope: string;
+                                    slo: string | null;
+                                    value: number | null;
+                                }[];
+                                /** @description requests per second answered */
+                                throughput: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Import a load-test run: the summary JSON as k6 (handleSummary data) or `npm run loadtest` wrote it */
+        post: {
+            parameters: {
+                query: {
+                    /** @description k6 (handleSummary data) or local (npm run loadtest) */
+                    format: "k6" | "local";
+                    /** @description the git revision tested */
+                    revision?: string;
+                    /** @description the scenario, e.g. console-reads */
+                    scenario: string;
+                    /** @description the URL under load (k6 summaries do not say) */
+                    target?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            checks: {
+                                fails: number;
+                                passes: number;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string;
+                            durationS: number | null;
+                            errorRate: number;
+                            format: "k6" | "local";
+                            id: string;
+                            p50Ms: number | null;
+                            p95Ms: number;
+                            p99Ms: number | null;
+                            passed: boolean;
+                            profile: string | null;
+                            requests: number;
+                            revision: string | null;
+                            scenario: string;
+                            target: string | null;
+                            thresholds: {
+                                metric: string;
+                                name: string;
+                                ok: boolean;
+                                scope: string;
+                                slo: string | null;
+                                value: number | null;
+                            }[];
+                            /** @description requests per second answered */
+                            throughput: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loadtest-scenarios": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Scenarios that have imported runs */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: date-time */
+                                latest: string;
+                                runs: number;
+                                scenario: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -1428,7 +1643,7 @@ export type paths = {
                             name: string;
                             prefix: string;
                             revokedAt: string | null;
-                            role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer";
+                            role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer" | "loadtest";
                             tenantId: string | null;
                         }[];
                     };
@@ -1449,7 +1664,7 @@ export type paths = {
                     "application/json": {
                         expiresInDays?: number;
                         name: string;
-                        role: "admin" | "sre" | "viewer";
+                        role: "admin" | "sre" | "viewer" | "loadtest";
                     };
                 };
             };
@@ -1474,7 +1689,7 @@ export type paths = {
                                 name: string;
                                 prefix: string;
                                 revokedAt: string | null;
-                                role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer";
+                                role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer" | "loadtest";
                                 tenantId: string | null;
                             };
                             /** @description the secret, shown only in this response */
@@ -1557,7 +1772,7 @@ export type paths = {
                             name: string;
                             prefix: string;
                             revokedAt: string | null;
-                            role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer";
+                            role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer" | "loadtest";
                             tenantId: string | null;
                         };
                     };
@@ -4973,7 +5188,7 @@ export type paths = {
                             name: string;
                             prefix: string;
                             revokedAt: string | null;
-                            role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer";
+                            role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer" | "loadtest";
                             tenantId: string | null;
                         }[];
                     };
@@ -5022,7 +5237,7 @@ export type paths = {
                                 name: string;
                                 prefix: string;
                                 revokedAt: string | null;
-                                role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer";
+                                role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer" | "loadtest";
                                 tenantId: string | null;
                             };
                             /** @description the secret, shown only in this response */
@@ -5108,7 +5323,7 @@ export type paths = {
                             name: string;
                             prefix: string;
                             revokedAt: string | null;
-                            role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer";
+                            role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer" | "loadtest";
                             tenantId: string | null;
                         };
                     };
@@ -6299,6 +6514,133 @@ export type paths = {
                 };
                 /** @description Default Response */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/workspaces/{workspaceId}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore an archived workspace from the snapshot of its volume (409 when there is none; 429 when the quota does not allow it) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description a UUID */
+                    tenantId: string;
+                    /** @description a UUID */
+                    workspaceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string | null;
+                            envConfig: {
+                                [key: string]: unknown;
+                            };
+                            errorReason: string | null;
+                            gitConfig: {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * Format: uuid
+                             * @description a UUID
+                             */
+                            id: string;
+                            lastActivityAt: string | null;
+                            name: string;
+                            nodePool: "on-demand" | "spot";
+                            region: string;
+                            repository: string | null;
+                            resourceFactor: number;
+                            state: "pending" | "starting" | "running" | "paused" | "archived" | "error";
+                            /**
+                             * Format: uuid
+                             * @description a UUID
+                             */
+                            tenantId: string;
+                            transitions: {
+                                [key: string]: string | null;
+                            };
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
