@@ -30,5 +30,13 @@ export function buildConsole(): void {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  // `npm run build` (--force) first generates the console's API types from the server's
+  // OpenAPI document; the implicit builds of `npm start` and `npm test` use the committed
+  // file, which `npm test` checks is current (test/scripts/api-types.test.ts).
+  if (process.argv.includes('--force')) {
+    const { API_TYPES, generateApiTypes } = await import('./api-types.ts');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(API_TYPES, await generateApiTypes());
+  }
   if (process.argv.includes('--force') || consoleIsStale()) buildConsole();
 }

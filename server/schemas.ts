@@ -102,6 +102,8 @@ export const WorkspaceListQuery = Type.Object({
   region: Type.Optional(Type.String({ maxLength: 64 })),
   nodePool: Type.Optional(literals(NODE_POOLS)),
   q: Type.Optional(Type.String({ maxLength: 100, description: 'part of the name' })),
+  activeFrom: Type.Optional(Type.String({ format: 'date-time', description: 'only workspaces not archived before this time' })),
+  activeTo: Type.Optional(Type.String({ format: 'date-time', description: 'only workspaces created before this time' })),
   limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
   cursor: Type.Optional(Type.String({ maxLength: 200 })),
 }, { additionalProperties: false });

@@ -82,6 +82,19 @@ export async function getWorkspace(db: Queryable, tenantId: string, id: string):
   return toWorkspace(rows[0]);
 }
 
+/** The names of a tenant's workspaces, by id (ids of other tenants are left out). */
+export async function workspaceNames(db: Queryable, tenantId: string, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await db.query('SELECT id, name FROM workspaces WHERE tenant_id = $1 AND id = ANY($2::uuid[])', [tenantId, ids]);
+  return new Map(rows.map((r) => [r.id as string, r.name as string]));
+}
+
+/** The ids of the workspaces called `name` (in one tenant, or any). */
+export async function workspaceIdsNamed(db: Queryable, name: string, tenantId?: string): Promise<string[]> {
+  const { rows } = await db.query('SELECT id FROM workspaces WHERE name = $1 AND ($2::uuid IS NULL OR tenant_id = $2) LIMIT 100', [name, tenantId ?? null]);
+  return rows.map((r) => r.id as string);
+}
+
 export interface WorkspaceFilter {
   /** undefined lists every tenant's workspaces (platform roles only) */
   tenantId?: string;
@@ -89,6 +102,9 @@ export interface WorkspaceFilter {
   region?: string;
   nodePool?: string;
   q?: string;
+  /** only workspaces that existed at some time in [activeFrom, activeTo): created before its end, not archived before its start */
+  activeFrom?: string;
+  activeTo?: string;
   limit: number;
   cursor?: string;
 }
@@ -127,6 +143,8 @@ export async function listWorkspaces(db: Queryable, f: WorkspaceFilter): Promise
   if (f.region) add('region = ?', f.region);
   if (f.nodePool) add('node_pool = ?', f.nodePool);
   if (f.q) add(`name ILIKE '%' || ? || '%'`, f.q.replace(/[\\%_]/g, (c) => '\\' + c));
+  if (f.activeTo) add('created_at < ?::timestamptz', f.activeTo);
+  if (f.activeFrom) add(`(state <> 'archived' OR updated_at >= ?::timestamptz)`, f.activeFrom);
   if (f.cursor) {
     const [at, id] = decodeCursor(f.cursor);
     values.push(at, id);

@@ -3,6 +3,7 @@
 // exceptions.
 import type { Db, Queryable } from '../../db/pool.ts';
 import { withTransaction } from '../../db/pool.ts';
+import { binOrigin } from '../bins.ts';
 import { dayOf, ensurePartitions } from '../partitions.ts';
 import type { RumEventRow } from './events.ts';
 
@@ -43,10 +44,10 @@ export interface VitalPoint {
 
 /** Percentiles of each web vital per page and time step (p75 is what Core Web Vitals judge). */
 export async function vitalPercentiles(db: Queryable, q: { appId: string; from: Date; to: Date; stepMinutes: number; page?: string }): Promise<VitalPoint[]> {
-  const params: unknown[] = [q.appId, q.from, q.to, `${q.stepMinutes} minutes`];
+  const params: unknown[] = [q.appId, q.from, q.to, `${q.stepMinutes} minutes`, binOrigin(q.stepMinutes, q.from)];
   const page = q.page !== undefined ? `AND page = $${params.push(q.page)}` : '';
   const { rows } = await db.query(
-    `SELECT coalesce(page, '(unknown)') AS page, name AS vital, date_bin($4::interval, at, $2::timestamptz) AS t, count(*)::int AS count,
+    `SELECT coalesce(page, '(unknown)') AS page, name AS vital, date_bin($4::interval, at, $5::timestamptz) AS t, count(*)::int AS count,
             percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS p50,
             percentile_cont(0.75) WITHIN GROUP (ORDER BY value) AS p75,
             percentile_cont(0.95) WITHIN GROUP (ORDER BY value) AS p95

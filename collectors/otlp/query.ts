@@ -14,6 +14,8 @@ export interface TraceSearch extends TraceScope {
   status?: 'ok' | 'error';
   minDurationMs?: number;
   maxDurationMs?: number;
+  /** spans that name this workspace (attribute pilothouse.workspace, as the sandboxes send it) */
+  workspace?: string;
   from: Date;
   to: Date;
   limit: number;
@@ -30,7 +32,12 @@ export interface TraceHit {
   durationMs: number;
   isError: boolean;
   httpStatus: number | null;
+  /** the workspace the request served, when its span says */
+  workspaceId: string | null;
 }
+
+/** The span attribute a workspace's agent puts on its requests. */
+export const WORKSPACE_ATTRIBUTE = 'pilothouse.workspace';
 
 function scopeSql(s: TraceScope, params: unknown[]): string {
   if (s.tenantId === ALL_TENANTS) return 'true';
@@ -45,8 +52,10 @@ export async function searchTraces(db: Queryable, q: TraceSearch): Promise<Trace
   if (q.status) where.push(q.status === 'error' ? 'is_error' : 'NOT is_error');
   if (q.minDurationMs !== undefined) where.push(`duration_ns >= $${params.push(Math.round(q.minDurationMs * 1e6))}`);
   if (q.maxDurationMs !== undefined) where.push(`duration_ns <= $${params.push(Math.round(q.maxDurationMs * 1e6))}`);
+  if (q.workspace) where.push(`attributes->>'${WORKSPACE_ATTRIBUTE}' = $${params.push(q.workspace)}`);
   const { rows } = await db.query(
-    `SELECT tenant_id, trace_id, span_id, service, name, route, start_time, duration_ns::float8 / 1e6 AS duration_ms, is_error, http_status
+    `SELECT tenant_id, trace_id, span_id, service, name, route, start_time, duration_ns::float8 / 1e6 AS duration_ms, is_error, http_status,
+            attributes->>'${WORKSPACE_ATTRIBUTE}' AS workspace_id
        FROM spans WHERE ${where.join(' AND ')}
       ORDER BY start_time DESC LIMIT $${params.push(q.limit)}`,
     params,
@@ -54,6 +63,7 @@ export async function searchTraces(db: Queryable, q: TraceSearch): Promise<Trace
   return rows.map((r) => ({
     tenantId: r.tenant_id, traceId: r.trace_id, spanId: r.span_id, service: r.service, name: r.name, route: r.route,
     start: r.start_time.toISOString(), durationMs: r.duration_ms, isError: r.is_error, httpStatus: r.http_status,
+    workspaceId: r.workspace_id && /^[0-9a-f-]{36}$/i.test(r.workspace_id) ? r.workspace_id : null,
   }));
 }
 

@@ -64,8 +64,11 @@ export function cumulative(buckets: readonly number[]): { le: number; count: num
 /**
  * The q-quantile estimated from bucket counts (linear inside the bucket, as Prometheus's
  * histogram_quantile does). For display only: SLOs use countAtMost, which is exact.
+ * With `maxMs`, the slowest request seen, the top of the bucket holding it is that request
+ * rather than the bucket bound: a route whose slowest request took 11.8 s never shows a p99
+ * of 29 s interpolated towards the 30 s bound (nor in +Inf, beyond the last bound).
  */
-export function quantileMs(buckets: readonly number[], q: number): number | null {
+export function quantileMs(buckets: readonly number[], q: number, maxMs?: number | null): number | null {
   const total = buckets.reduce((a, b) => a + b, 0);
   if (total === 0) return null;
   const rank = q * total;
@@ -73,10 +76,13 @@ export function quantileMs(buckets: readonly number[], q: number): number | null
   for (let i = 0; i < buckets.length; i++) {
     const c = buckets[i] ?? 0;
     if (seen + c >= rank && c > 0) {
-      if (i === LATENCY_BUCKETS_MS.length) return LATENCY_BUCKETS_MS[i - 1]!;
       const lower = i === 0 ? 0 : LATENCY_BUCKETS_MS[i - 1]!;
-      const upper = LATENCY_BUCKETS_MS[i]!;
-      return lower + (upper - lower) * ((rank - seen) / c);
+      const seenMax = maxMs ?? null;
+      if (i === LATENCY_BUCKETS_MS.length) return seenMax !== null && seenMax > lower ? seenMax : lower;
+      const bound = LATENCY_BUCKETS_MS[i]!;
+      const upper = seenMax !== null && seenMax >= lower && seenMax < bound ? seenMax : bound;
+      const v = lower + (upper - lower) * ((rank - seen) / c);
+      return seenMax !== null ? Math.min(v, seenMax) : v;
     }
     seen += c;
   }

@@ -21,6 +21,8 @@ export interface RequestRollup {
   requests: number;
   errors: number;
   durationSumNs: bigint;
+  /** the slowest request of the group */
+  maxDurationNs: bigint;
   buckets: number[];
 }
 
@@ -37,12 +39,13 @@ export function rollUp(spans: Iterable<RequestSpan>): RequestRollup[] {
     const key = JSON.stringify([s.tenantId, s.service, s.route, minute]);
     let g = groups.get(key);
     if (!g) {
-      g = { tenantId: s.tenantId, service: s.service, route: s.route, minute, requests: 0, errors: 0, durationSumNs: 0n, buckets: new Array<number>(BUCKET_COUNT).fill(0) };
+      g = { tenantId: s.tenantId, service: s.service, route: s.route, minute, requests: 0, errors: 0, durationSumNs: 0n, maxDurationNs: 0n, buckets: new Array<number>(BUCKET_COUNT).fill(0) };
       groups.set(key, g);
     }
     g.requests++;
     if (s.isError) g.errors++;
     g.durationSumNs += s.durationNs;
+    if (s.durationNs > g.maxDurationNs) g.maxDurationNs = s.durationNs;
     g.buckets[bucketIndex(s.durationNs)]!++;
   }
   return [...groups.values()];

@@ -10,6 +10,7 @@ import { rateUsage, roundMoney, type UsageLine } from '../cost/rating.ts';
 import { listCatalogs } from '../cost/catalog-store.ts';
 import { meterMap } from './meters.ts';
 import { refreshRollups } from './rollups.ts';
+import { workspaceNames } from '../../tenancy/workspaces.ts';
 
 // The report's shape, once: the API's response schema and OpenAPI document, and (generated
 // from that) the console's types.
@@ -22,8 +23,13 @@ const ChangeFields = { cost: Money, previousCost: Money, changePct: Nullable(Typ
 export const ReportLine = Type.Object({
   meter: Type.String(), unit: Type.String(), workspaceId: Nullable(Uuid),
   dimensions: Type.Record(Type.String(), Type.Unknown()), quantity: Type.String(), cost: Money,
+  priced: Type.Optional(Type.Boolean({ description: 'false when no price covered this usage (absent in snapshots taken before)' })),
 });
 export type ReportLine = Static<typeof ReportLine>;
+
+/** Usage no price in the catalogue covers: its cost is not in any total. */
+export const UnpricedUsage = Type.Object({ meter: Type.String(), unit: Type.String(), model: Nullable(Type.String()), quantity: Type.String() });
+export type UnpricedUsage = Static<typeof UnpricedUsage>;
 
 export const Change = Type.Object({ quantity: Type.String(), previousQuantity: Type.String(), ...ChangeFields });
 export type Change = Static<typeof Change>;
@@ -41,7 +47,8 @@ export const UsageReport = Type.Object({
   meters: Type.Array(Type.Object({ meter: Type.String(), unit: Type.String(), ...Change.properties })),
   models: Type.Array(Type.Object({ model: Type.String(), tokens: Type.String(), cost: Money })),
   workspaces: Type.Array(Type.Object({ workspaceId: Nullable(Uuid), name: Nullable(Type.String()), cost: Money })),
-  unpriced: Type.Array(Type.String(), { description: 'meters with usage but no price in the catalogue' }),
+  unpriced: Type.Array(Type.String(), { description: 'meters with usage but no price in the catalogue (a price of zero is a price)' }),
+  unpricedUsage: Type.Array(UnpricedUsage, { description: 'the quantities no price covers: every cost and total excludes them' }),
   lines: Type.Array(ReportLine),
 });
 export type UsageReport = Static<typeof UsageReport>;
@@ -65,9 +72,20 @@ export function previousPeriod(period: string): string {
 const pct = (now: Decimal, before: Decimal): number | null =>
   before.isZero() ? null : now.sub(before).div(before).mul(100).toDecimalPlaces(1).toNumber();
 
-/** Rated lines of one tenant and month, from the rollups (which must be fresh). */
-async function ratedLines(db: Queryable, tenantId: string, period: string): Promise<{ lines: ReportLine[]; versions: string[] }> {
-  const { start, end } = periodBounds(period);
+/**
+ * A month that has begun (UTC), or an InvalidError: a future month has no usage, and showing
+ * it as an open month would read as a real one.
+ */
+export function assertStarted(period: string, now = new Date()): void {
+  const { start } = periodBounds(period);
+  if (start > now) throw new InvalidError(`period ${period} has not begun: the latest is ${now.toISOString().slice(0, 7)}`);
+}
+
+/** Rated lines of one tenant and month, from the rollups (which must be fresh); `until` cuts the month short. */
+export async function ratedLines(db: Queryable, tenantId: string, period: string, until?: Date): Promise<{ lines: ReportLine[]; versions: string[] }> {
+  const bounds = periodBounds(period);
+  const start = bounds.start;
+  const end = until && until < bounds.end ? until : bounds.end;
   const meters = await meterMap(db);
   // Additive meters are rated hour by hour (so mid-month price changes apply from their
   // hour); the others by their value over the whole month.
@@ -86,17 +104,18 @@ async function ratedLines(db: Queryable, tenantId: string, period: string): Prom
   const catalogs = (await listCatalogs(db)).map((c) => c.document);
   const rated = rateUsage(usage, catalogs);
   // Hours folded into one line per meter, workspace and dimensions.
-  const folded = new Map<string, { line: ReportLine; q: Decimal; c: Decimal }>();
+  const folded = new Map<string, { line: ReportLine; q: Decimal; c: Decimal; priced: boolean }>();
   const versions = new Set<string>();
   for (const r of rated) {
     if (r.version) versions.add(r.version);
-    const key = JSON.stringify([r.meter, r.workspaceId, Object.entries(r.dimensions).sort()]);
-    const f = folded.get(key) ?? { line: { meter: r.meter, unit: meters.get(r.meter)?.unit ?? '', workspaceId: r.workspaceId, dimensions: r.dimensions, quantity: '0', cost: '0' }, q: new Decimal(0), c: new Decimal(0) };
+    // Unpriced hours get a line of their own: a line is either priced or not.
+    const key = JSON.stringify([r.meter, r.workspaceId, Object.entries(r.dimensions).sort(), r.version !== null]);
+    const f = folded.get(key) ?? { line: { meter: r.meter, unit: meters.get(r.meter)?.unit ?? '', workspaceId: r.workspaceId, dimensions: r.dimensions, quantity: '0', cost: '0' }, q: new Decimal(0), c: new Decimal(0), priced: r.version !== null };
     f.q = f.q.add(r.quantity);
     f.c = f.c.add(r.cost);
     folded.set(key, f);
   }
-  const lines = [...folded.values()].map((f) => ({ ...f.line, quantity: f.q.toString(), cost: f.c.toDecimalPlaces(6, Decimal.ROUND_HALF_UP).toString() }));
+  const lines = [...folded.values()].map((f) => ({ ...f.line, quantity: f.q.toString(), cost: f.c.toDecimalPlaces(6, Decimal.ROUND_HALF_UP).toString(), priced: f.priced }));
   lines.sort((a, b) => a.meter.localeCompare(b.meter) || (a.workspaceId ?? '').localeCompare(b.workspaceId ?? '') || JSON.stringify(a.dimensions).localeCompare(JSON.stringify(b.dimensions)));
   return { lines, versions: [...versions].sort() };
 }
@@ -148,34 +167,66 @@ export async function computeReport(db: Queryable, tenantId: string, period: str
 
   const byWs = sumBy(current.lines, (l) => l.workspaceId);
   const wsIds = [...byWs.keys()].filter((w): w is string => w !== null);
-  const { rows: names } = await db.query('SELECT id, name FROM workspaces WHERE tenant_id = $1 AND id = ANY($2::uuid[])', [tenantId, wsIds]);
-  const nameOf = new Map(names.map((r) => [r.id as string, r.name as string]));
+  const nameOf = await workspaceNames(db, tenantId, wsIds);
   const workspaces = [...byWs].map(([workspaceId, v]) => ({ workspaceId, name: workspaceId ? nameOf.get(workspaceId) ?? null : null, cost: roundMoney(v.c) }))
     .sort((a, b) => new Decimal(b.cost).cmp(a.cost) || (a.workspaceId ?? '').localeCompare(b.workspaceId ?? ''));
 
-  const unpriced = [...new Set(current.lines.filter((l) => new Decimal(l.cost).isZero() && !new Decimal(l.quantity).isZero()).map((l) => l.meter))].sort();
+  const unpricedLines = current.lines.filter(isUnpriced);
+  const unpriced = [...new Set(unpricedLines.map((l) => l.meter))].sort();
+  const unpricedBy = new Map<string, UnpricedUsage>();
+  for (const l of unpricedLines) {
+    const model = l.dimensions.model === undefined ? null : String(l.dimensions.model);
+    const key = JSON.stringify([l.meter, model]);
+    const u = unpricedBy.get(key) ?? { meter: l.meter, unit: l.unit, model, quantity: '0' };
+    u.quantity = new Decimal(u.quantity).add(l.quantity).toString();
+    unpricedBy.set(key, u);
+  }
+  const unpricedUsage = [...unpricedBy.values()].sort((a, b) => a.meter.localeCompare(b.meter) || (a.model ?? '').localeCompare(b.model ?? ''));
   return {
     tenantId, period, start: start.toISOString(), end: end.toISOString(), status: closedAt ? 'closed' : 'open', closedAt: closedAt?.toISOString() ?? null,
     currency: 'USD', catalogVersions: current.versions,
     total: { cost: roundMoney(total), previousCost: roundMoney(prevTotal), changePct: pct(total, prevTotal) },
-    meters: meterRows, models, workspaces, unpriced, lines: current.lines,
+    meters: meterRows, models, workspaces, unpriced, unpricedUsage, lines: current.lines,
   };
+}
+
+/**
+ * Usage that no price covered. Lines rated since `priced` exists say so; older snapshot lines
+ * fall back to "cost zero for a non-zero quantity" (which also flags a price of zero).
+ */
+function isUnpriced(l: ReportLine): boolean {
+  if (new Decimal(l.quantity).isZero()) return false;
+  return l.priced === undefined ? new Decimal(l.cost).isZero() : !l.priced;
 }
 
 /** The report of a month: its snapshot when closed, else computed from fresh rollups. */
 export async function usageReport(db: Db, tenantId: string, period: string): Promise<UsageReport> {
-  periodBounds(period);
+  assertStarted(period);
   const snap = await snapshot(db, tenantId, period);
-  if (snap) return snap;
+  if (snap) return { ...snap, unpricedUsage: snap.unpricedUsage ?? [] };
   await refreshRollups(db, { tenantId });
   return computeReport(db, tenantId, period);
 }
 
-export function reportCsv(r: UsageReport): string {
+/**
+ * One row per meter, workspace and dimensions, every row data (no total row: a spreadsheet
+ * sums the column itself, and a total inside the data is counted twice by anyone who does).
+ * Rows carry the tenant and the workspace's name so that files of several tenants can be
+ * put together; `priced` says which rows no catalogue price covered.
+ */
+export function reportCsv(r: UsageReport, names: { tenant: string; workspaces: ReadonlyMap<string, string> }): string {
   const dims = [...new Set(r.lines.flatMap((l) => Object.keys(l.dimensions)))].sort();
   return stringify([
-    ['period', 'meter', 'unit', 'workspace_id', ...dims, 'quantity', 'cost_usd'],
-    ...r.lines.map((l) => [r.period, l.meter, l.unit, l.workspaceId ?? '', ...dims.map((d) => (l.dimensions[d] ?? '') as string), l.quantity, l.cost]),
-    [r.period, 'total', '', '', ...dims.map(() => ''), '', r.total.cost],
+    ['period', 'tenant_id', 'tenant', 'meter', 'unit', 'workspace_id', 'workspace', ...dims, 'quantity', 'cost_usd', 'priced'],
+    ...r.lines.map((l) => [
+      r.period, r.tenantId, names.tenant, l.meter, l.unit, l.workspaceId ?? '', l.workspaceId ? names.workspaces.get(l.workspaceId) ?? '' : '',
+      ...dims.map((d) => (l.dimensions[d] ?? '') as string), l.quantity, l.cost, isUnpriced(l) ? 'no' : 'yes',
+    ]),
   ]);
+}
+
+/** The CSV's file name: the tenant (as a slug) and the month, so that files of several tenants never collide. */
+export function reportFileName(tenantName: string, period: string): string {
+  const slug = tenantName.normalize('NFKD').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'tenant';
+  return `usage-${slug}-${period}.csv`;
 }

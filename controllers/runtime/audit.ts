@@ -98,7 +98,8 @@ export interface ActionFilter {
   tenantId?: string;
   controller?: string;
   status?: ActionStatus[];
-  target?: string;
+  /** one target, or any of several (a name resolved to its ids) */
+  target?: string | readonly string[];
   targetKind?: string;
   dryRun?: boolean;
   since?: string;
@@ -127,7 +128,8 @@ export async function listActions(db: Queryable, f: ActionFilter): Promise<{ ite
   if (f.tenantId !== undefined) add('tenant_id = ?', f.tenantId);
   if (f.controller) add('controller = ?', f.controller);
   if (f.status?.length) add('status = ANY(?::text[])', f.status);
-  if (f.target) add('target = ?', f.target);
+  if (typeof f.target === 'string' && f.target) add('target = ?', f.target);
+  else if (Array.isArray(f.target)) add('target = ANY(?::text[])', f.target);
   if (f.targetKind) add('target_kind = ?', f.targetKind);
   if (f.dryRun !== undefined) add('dry_run = ?', f.dryRun);
   if (f.since) add('decided_at >= ?::timestamptz', f.since);
@@ -145,4 +147,69 @@ export async function listActions(db: Queryable, f: ActionFilter): Promise<{ ite
     items,
     nextCursor: rows.length > f.limit && last ? String(last.id) : null,
   };
+}
+
+/** The `controller` of actions people take (through the console or the API), in the same log as the controllers'. */
+export const PERSON = 'person';
+
+export interface HumanAction {
+  /** the principal's name, as shown ("alice@example.com", a token's name) */
+  who: string;
+  /** the principal, as recorded in transitions ("user:…", "token:…") */
+  actor: string;
+  targetKind: string;
+  target: string;
+  tenantId: string | null;
+  decision: string;
+  reason: string | undefined;
+  inputs?: Record<string, unknown>;
+}
+
+/**
+ * Records what a person did, once it is done (a person's action is its own decision: there is
+ * no lease to fence and no dry run). Epoch 0 tells these rows from any leader's.
+ */
+export async function recordHumanAction(db: Queryable, a: HumanAction): Promise<number> {
+  const { rows } = await db.query(
+    `INSERT INTO controller_actions (controller, target_kind, target, tenant_id, decision, reason, inputs, dry_run, status, epoch, holder, finished_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, false, 'applied', 0, $8, clock_timestamp()) RETURNING id`,
+    [PERSON, a.targetKind, a.target, a.tenantId, a.decision, a.reason?.trim() || 'no reason given', JSON.stringify({ actor: a.actor, ...a.inputs }), a.who],
+  );
+  return rows[0].id;
+}
+
+export interface ActionSummary {
+  controller: string;
+  decisions: number;
+  applied: number;
+  failed: number;
+  dryRun: number;
+  targets: number;
+  /** the target decided about most often in the window, and how often: a flapping one shows here */
+  busiestTarget: { targetKind: string; target: string; tenantId: string | null; decisions: number } | null;
+  lastAt: Date;
+}
+
+/** Per controller (people included), what was decided in a window. */
+export async function summarizeActions(db: Queryable, f: { since: string; until: string; tenantId?: string }): Promise<ActionSummary[]> {
+  const { rows } = await db.query(
+    `WITH sel AS (SELECT * FROM controller_actions WHERE decided_at >= $1 AND decided_at < $2 AND ($3::uuid IS NULL OR tenant_id = $3)),
+          busiest AS (SELECT DISTINCT ON (controller) controller, target_kind, target, tenant_id, n
+                        FROM (SELECT controller, target_kind, target, tenant_id, count(*)::int AS n FROM sel GROUP BY 1, 2, 3, 4) x
+                       ORDER BY controller, n DESC, target)
+     SELECT s.controller, count(*)::int AS decisions,
+            count(*) FILTER (WHERE status = 'applied')::int AS applied,
+            count(*) FILTER (WHERE status IN ('failed', 'interrupted'))::int AS failed,
+            count(*) FILTER (WHERE status = 'dry_run')::int AS dry_run,
+            count(DISTINCT s.target)::int AS targets, max(decided_at) AS last_at,
+            b.target_kind AS b_kind, b.target AS b_target, b.tenant_id AS b_tenant, b.n AS b_n
+       FROM sel s LEFT JOIN busiest b USING (controller)
+      GROUP BY s.controller, b.target_kind, b.target, b.tenant_id, b.n
+      ORDER BY decisions DESC, s.controller`,
+    [f.since, f.until, f.tenantId ?? null],
+  );
+  return rows.map((r) => ({
+    controller: r.controller, decisions: r.decisions, applied: r.applied, failed: r.failed, dryRun: r.dry_run, targets: r.targets, lastAt: r.last_at,
+    busiestTarget: r.b_target ? { targetKind: r.b_kind, target: r.b_target, tenantId: r.b_tenant, decisions: r.b_n } : null,
+  }));
 }

@@ -14,10 +14,10 @@ import { minimumMeaningfulEvents } from '../../slo/math/sli.ts';
 import { evaluateAll, sourcesFor } from '../../slo/evaluate/job.ts';
 import { alertEvents, evaluationHistory, latestEvaluations, objectiveKey, type StoredEvaluation } from '../../slo/evaluate/store.ts';
 import { SloRegistry } from '../../slo/registry.ts';
+import { badEvents } from '../../slo/sources/postgres.ts';
 import { runbookUrl } from '../../slo/rules/generate.ts';
 import type { SloDefinition } from '../../slo/openslo/types.ts';
 import { formatProblem, type SpecProblem } from '../../slo/openslo/errors.ts';
-import { UnavailableError } from '../../tenancy/errors.ts';
 import { actorOf } from '../auth/principal.ts';
 import { DateTime, errors, Nullable } from '../schemas.ts';
 
@@ -238,17 +238,49 @@ export default async function slo(app: FastifyInstance) {
 
   app.get<{ Params: Static<typeof NameParams>; Querystring: Static<typeof ComplianceQuery> }>('/api/v1/slos/:name/compliance', {
     config: { auth: { permission: 'slo:read' } },
-    schema: { tags: ['slo'], summary: 'Calendar months (UTC): total bad ÷ total events against the objective', params: NameParams, querystring: ComplianceQuery, response: { 200: Type.Object({ items: Type.Array(ComplianceRow) }), ...errors(400, 404, 503) } },
+    schema: { tags: ['slo'], summary: 'Calendar months (UTC): total bad ÷ total events against the objective', params: NameParams, querystring: ComplianceQuery, response: { 200: Type.Object({ items: Type.Array(ComplianceRow), unavailable: Type.Optional(Type.String({ description: 'why there are no rows: the SLI source is not configured' })) }), ...errors(400, 404) } },
   }, async (req, reply) => {
     const s = await registry.get(req.params.name, req.query.objective);
     const source = sourcesFor(app.db, app.config.PROMETHEUS_URL)[s.sourceType];
-    if (!source) throw new UnavailableError(`${s.sourceType} is not configured: set PROMETHEUS_URL to read this SLO`);
+    // Not configured is a setting, not a failure: a 503 here would count against Pilothouse's
+    // own availability SLO every time someone opened the page.
+    if (!source) return { items: [], unavailable: `${s.sourceType} is not configured: set PROMETHEUS_URL to read this SLO` };
     const items = await monthlyCompliance(s, source, new Date(), req.query.months);
     if (req.query.format === 'csv') {
       const csv = stringify(items.map((x) => ({ ...x, met: x.met === null ? '' : x.met ? 'yes' : 'no' })), { header: true, columns: ['month', 'events', 'badEvents', 'sli', 'objective', 'budgetRemaining', 'met'] });
       return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${s.name}-compliance.csv"`).send(csv);
     }
     return { items };
+  });
+
+  const BadEventsQuery = Type.Object({ from: DateTime, to: DateTime, limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) }, { additionalProperties: false });
+  const BadEvent = Type.Object({
+    at: DateTime, dataset: Type.String(), tenantId: Nullable(Type.String()), workspaceId: Nullable(Type.String()), workspaceName: Nullable(Type.String()),
+    service: Nullable(Type.String()), route: Nullable(Type.String()), count: Type.Number(), seconds: Nullable(Type.Number()), meter: Nullable(Type.String()),
+    outcome: Nullable(Type.Union([Type.Literal('slow'), Type.Literal('failed'), Type.Literal('stuck')])),
+  });
+  app.get<{ Params: Static<typeof NameParams>; Querystring: Static<typeof BadEventsQuery> }>('/api/v1/slos/:name/bad-events', {
+    config: { auth: { permission: 'slo:read' } },
+    schema: {
+      tags: ['slo'], summary: 'What burned the budget in a window: the bad events of a PostgreSQL SLI; for a Prometheus SLI, its queries with links into Prometheus',
+      params: NameParams, querystring: BadEventsQuery,
+      response: { 200: Type.Object({ items: Type.Array(BadEvent), queries: Type.Array(Type.Object({ label: Type.String(), query: Type.String(), exploreUrl: Nullable(Type.String()) })) }), ...errors(400, 404) },
+    },
+  }, async (req) => {
+    const s = await registry.get(req.params.name);
+    const range = { from: new Date(req.query.from), to: new Date(req.query.to) };
+    if (!(range.from < range.to)) throw Object.assign(new Error('from must be before to'), { statusCode: 400 });
+    if (s.sourceType === 'PostgreSQL') {
+      const rows = await badEvents(app.db, s, range, req.query.limit);
+      return { items: rows.map((r) => ({ ...r, at: r.at.toISOString() })), queries: [] };
+    }
+    const prom = app.config.PROMETHEUS_URL?.replace(/\/$/, '');
+    const windowS = Math.max(60, Math.round((range.to.getTime() - range.from.getTime()) / 1000));
+    const queries = Object.entries(indicatorView(s).queries).map(([label, query]) => ({
+      label, query,
+      exploreUrl: prom ? `${prom}/graph?${new URLSearchParams({ 'g0.expr': query, 'g0.tab': '0', 'g0.range_input': `${windowS}s`, 'g0.end_input': range.to.toISOString() })}` : null,
+    }));
+    return { items: [], queries };
   });
 
   app.get<{ Params: Static<typeof NameParams>; Querystring: Static<typeof ObjectiveQuery> }>('/api/v1/slos/:name/alerts', {

@@ -1,3 +1,4 @@
+import { auditHuman } from '../human-audit.ts';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { createToken, listTokens, revokeToken } from '../../tenancy/tokens.ts';
@@ -36,7 +37,11 @@ export default async function tokens(app: FastifyInstance) {
   app.delete<{ Params: Static<typeof TokenParams> }>('/api/v1/tenants/:tenantId/tokens/:tokenId', {
     config: { auth: { permission: 'tokens:write' } },
     schema: { tags: ['tokens'], summary: 'Revoke a token', params: TokenParams, response: { 200: ApiToken, ...errors(404) } },
-  }, async (req) => revokeToken(app.db, req.params.tenantId, req.params.tokenId));
+  }, async (req) => {
+    const token = await revokeToken(app.db, req.params.tenantId, req.params.tokenId);
+    await auditHuman(req, { targetKind: 'ApiToken', target: req.params.tokenId, tenantId: req.params.tenantId, decision: `revoke token ${token.name}`, reason: undefined });
+    return token;
+  });
 
   app.get('/api/v1/platform/tokens', {
     config: { auth: { permission: 'platform:tokens' } },
@@ -54,5 +59,9 @@ export default async function tokens(app: FastifyInstance) {
   app.delete<{ Params: Static<typeof PlatformTokenParams> }>('/api/v1/platform/tokens/:tokenId', {
     config: { auth: { permission: 'platform:tokens' } },
     schema: { tags: ['tokens'], params: PlatformTokenParams, response: { 200: ApiToken, ...errors(404) } },
-  }, async (req) => revokeToken(app.db, null, req.params.tokenId));
+  }, async (req) => {
+    const token = await revokeToken(app.db, null, req.params.tokenId);
+    await auditHuman(req, { targetKind: 'ApiToken', target: req.params.tokenId, tenantId: null, decision: `revoke platform token ${token.name}`, reason: undefined });
+    return token;
+  });
 }

@@ -24,6 +24,7 @@ const SearchQuery = Type.Object({
   status: Type.Optional(Type.Union([Type.Literal('ok'), Type.Literal('error')])),
   minDurationMs: Type.Optional(Type.Number({ minimum: 0 })),
   maxDurationMs: Type.Optional(Type.Number({ minimum: 0 })),
+  workspace: Type.Optional(Uuid),
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
   tenant: TenantFilter,
 }, { additionalProperties: false });
@@ -42,6 +43,7 @@ const RoutesQuery = Type.Object({ ...Window, tenant: TenantFilter }, { additiona
 const TraceHit = Type.Object({
   tenantId: Nullable(Uuid), traceId: Type.String(), spanId: Type.String(), service: Type.String(), name: Type.String(),
   route: Nullable(Type.String()), start: DateTime, durationMs: Type.Number(), isError: Type.Boolean(), httpStatus: Nullable(Type.Integer()),
+  workspaceId: Nullable(Uuid),
 });
 const TraceSpan = Type.Object({
   tenantId: Nullable(Uuid), spanId: Type.String(), parentSpanId: Nullable(Type.String()), service: Type.String(), name: Type.String(),
@@ -52,6 +54,7 @@ const TraceSpan = Type.Object({
 });
 const SeriesPoint = Type.Object({
   t: DateTime, requests: Type.Number(), errors: Type.Number(),
+  maxMs: Nullable(Type.Number({ description: 'the slowest request of the step; no quantile is above it' })),
   p50Ms: Nullable(Type.Number()), p95Ms: Nullable(Type.Number()), p99Ms: Nullable(Type.Number()),
   buckets: Type.Array(Type.Number(), { description: 'non-cumulative counts per latency bucket (collectors/requests/buckets.ts), +Inf last' }),
 });
@@ -106,8 +109,8 @@ export default async function traces(app: FastifyInstance) {
       const q = query<Static<typeof SeriesQuery>>(req);
       const points = await requestSeries(app.db, { tenantId: scopeOf(req), service: q.service, route: q.route, ...windowOf(q, 1), stepMinutes: q.stepMinutes });
       return points.map((p) => ({
-        t: p.t, requests: p.requests, errors: p.errors, buckets: p.buckets,
-        p50Ms: quantileMs(p.buckets, 0.5), p95Ms: quantileMs(p.buckets, 0.95), p99Ms: quantileMs(p.buckets, 0.99),
+        t: p.t, requests: p.requests, errors: p.errors, buckets: p.buckets, maxMs: p.maxMs,
+        p50Ms: quantileMs(p.buckets, 0.5, p.maxMs), p95Ms: quantileMs(p.buckets, 0.95, p.maxMs), p99Ms: quantileMs(p.buckets, 0.99, p.maxMs),
       }));
     });
   }

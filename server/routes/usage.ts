@@ -3,7 +3,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { queryUsage, STEPS } from '../../collectors/usage/query.ts';
-import { reportCsv, UsageReport, usageReport } from '../../collectors/usage/report.ts';
+import { assertStarted, reportCsv, reportFileName, UsageReport, usageReport } from '../../collectors/usage/report.ts';
+import { tenantCosts } from '../../collectors/usage/tenant-costs.ts';
+import { getTenant } from '../../tenancy/tenants.ts';
+import { workspaceNames } from '../../tenancy/workspaces.ts';
 import { AGGREGATIONS } from '../../collectors/usage/meters.ts';
 import { DateTime, TenantParams, Uuid, errors, literals } from '../schemas.ts';
 
@@ -32,8 +35,19 @@ const Series = Type.Object({
 });
 const UsageResponse = Type.Object({ from: DateTime, to: DateTime, step: literals(STEPS), tz: Type.String(), series: Type.Array(Series) });
 
+const Money = Type.String({ description: 'USD, decimal' });
+const PeriodField = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM (UTC month, not in the future); default: this month' });
+const TenantCostsResponse = Type.Object({
+  period: Type.String(),
+  through: DateTime,
+  items: Type.Array(Type.Object({
+    tenantId: Uuid, name: Type.String(), cost: Money, previousCost: Type.String({ description: 'USD of the previous month over the same elapsed time' }),
+    changePct: Type.Union([Type.Number(), Type.Null()]), unpriced: Type.Array(Type.String()),
+    workspaces: Type.Object({ running: Type.Integer(), total: Type.Integer({ description: 'not archived' }) }),
+  }), { description: 'most expensive first' }),
+});
 const ReportQuery = Type.Object({
-  period: Type.Optional(Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM (UTC month); default: this month' })),
+  period: Type.Optional(PeriodField),
   format: Type.Optional(literals(['json', 'csv'] as const)),
 }, { additionalProperties: false });
 
@@ -77,8 +91,24 @@ export default async function usage(app: FastifyInstance) {
     const report = await usageReport(app.db, req.params.tenantId, period);
     const csv = req.query.format === 'csv' || (req.query.format === undefined && /text\/csv/.test(req.headers.accept ?? ''));
     if (csv) {
-      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="usage-${period}.csv"`).serializer((x: string) => x).send(reportCsv(report));
+      const tenant = await getTenant(app.db, req.params.tenantId);
+      const ids = [...new Set(report.lines.map((l) => l.workspaceId).filter((w): w is string => w !== null))];
+      const body = reportCsv(report, { tenant: tenant.name, workspaces: await workspaceNames(app.db, tenant.id, ids) });
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${reportFileName(tenant.name, period)}"`).serializer((x: string) => x).send(body);
     }
     return report;
+  });
+
+  app.get<{ Querystring: { period?: string } }>('/api/v1/usage/costs', {
+    config: { auth: { permission: 'usage:read' } },
+    schema: {
+      tags: ['usage'], summary: 'Every tenant\'s cost for a month so far, most expensive first, against the previous month over the same days (platform roles)',
+      querystring: Type.Object({ period: Type.Optional(PeriodField) }, { additionalProperties: false }),
+      response: { 200: TenantCostsResponse, ...errors(400) },
+    },
+  }, async (req) => {
+    const period = req.query.period ?? new Date().toISOString().slice(0, 7);
+    assertStarted(period);
+    return tenantCosts(app.db, period);
   });
 }

@@ -7,6 +7,9 @@ import { startups } from '../../tenancy/workspace-startup.ts';
 import { WORKSPACE_STATES } from '../../tenancy/workspace-states.ts';
 import { createAdmitted, pauseWorkspace, resumeWorkspace, touchWorkspace } from '../../admission/workspaces.ts';
 import { actorOf } from '../auth/principal.ts';
+import { auditHuman } from '../human-audit.ts';
+import { fleetRegions, readClient, workspaceEvents } from '../cluster-reads.ts';
+import { InvalidError } from '../../tenancy/errors.ts';
 import {
   DateTime, NewWorkspaceBody, Page, TenantParams, Uuid, Workspace, WorkspaceListQuery, WorkspaceStateSchema, errors,
 } from '../schemas.ts';
@@ -24,6 +27,10 @@ const WorkspaceDetail = Type.Object({
   ...Workspace.properties,
   history: Type.Array(Transition),
   startupSeconds: Type.Union([Type.Number(), Type.Null()], { description: 'the latest start, from its request to running' }),
+});
+const KubeEvent = Type.Object({
+  type: Type.String({ description: 'Normal or Warning' }), reason: Type.String(), message: Type.String(), object: Type.String({ description: 'Kind/name' }),
+  count: Type.Integer(), firstAt: Type.Union([DateTime, Type.Null()]), lastAt: Type.Union([DateTime, Type.Null()]), source: Type.Union([Type.String(), Type.Null()]),
 });
 const ActionBody = Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false });
 // An action's body is optional: `POST …/pause` with none is the same as `{}`.
@@ -57,8 +64,28 @@ export default async function workspaces(app: FastifyInstance) {
     config: { auth: { permission: 'workspaces:write' } },
     schema: { tags: ['workspaces'], summary: 'Create a workspace (it starts if the tenant\'s quota allows it, else 429)', params: TenantParams, body: NewWorkspaceBody, response: { 201: Workspace, ...errors(400, 409, 429) } },
   }, async (req, reply) => {
+    // A region without nodes would leave the workspace "starting" until it times out.
+    const regions = await fleetRegions(app);
+    if (regions && !regions.includes(req.body.region)) {
+      throw new InvalidError(`region ${req.body.region} has no nodes in the fleet: use one of ${regions.join(', ') || '(none: the cluster has no nodes)'}`);
+    }
     const ws = await createAdmitted(app.db, { ...req.body, tenantId: req.params.tenantId, createdBy: req.principal!.userId });
+    await auditHuman(req, { targetKind: 'Workspace', target: ws.id, tenantId: ws.tenantId, decision: `create workspace ${ws.name} in ${ws.region}`, reason: undefined, inputs: { region: ws.region, resourceFactor: ws.resourceFactor } });
     return reply.code(201).send(ws);
+  });
+
+  app.get<{ Params: Static<typeof WsParams> }>('/api/v1/tenants/:tenantId/workspaces/:workspaceId/events', {
+    config: { auth: { permission: 'workspaces:read' } },
+    schema: {
+      tags: ['workspaces'], summary: 'Kubernetes events of the workspace\'s Deployment, ReplicaSets and pods (FailedScheduling, image pulls, OOM kills), newest first',
+      params: WsParams,
+      response: { 200: Type.Object({ items: Type.Array(KubeEvent), unavailable: Type.Optional(Type.String({ description: 'why there are no events: no cluster is configured' })) }), ...errors(404, 502) },
+    },
+  }, async (req) => {
+    const ws = await getWorkspace(app.db, req.params.tenantId, req.params.workspaceId);
+    const kube = readClient(app);
+    if (!kube) return { items: [], unavailable: 'No Kubernetes cluster is configured: set KUBECONFIG to read the workspace\'s events' };
+    return { items: await workspaceEvents(kube, ws.tenantId, ws.id) };
   });
 
   app.get<{ Params: Static<typeof WsParams> }>('/api/v1/tenants/:tenantId/workspaces/:workspaceId', {
@@ -74,7 +101,11 @@ export default async function workspaces(app: FastifyInstance) {
     config: { auth: { permission: 'workspaces:write' } },
     preValidation: emptyBody,
     schema: { tags: ['workspaces'], summary: 'Pause: the sandbox stops, the volume stays', params: WsParams, body: ActionBody, response: { 200: Workspace, ...errors(400, 404, 409) } },
-  }, async (req) => pauseWorkspace(app.db, req.params.tenantId, req.params.workspaceId, actorOf(req.principal!), req.body?.reason));
+  }, async (req) => {
+    const ws = await pauseWorkspace(app.db, req.params.tenantId, req.params.workspaceId, actorOf(req.principal!), req.body?.reason);
+    await auditHuman(req, { targetKind: 'Workspace', target: ws.id, tenantId: ws.tenantId, decision: `pause workspace ${ws.name}`, reason: req.body?.reason });
+    return ws;
+  });
 
   for (const verb of ['resume', 'start'] as const) {
     app.post<{ Params: Static<typeof WsParams>; Body: Static<typeof ActionBody> }>(`/api/v1/tenants/:tenantId/workspaces/:workspaceId/${verb}`, {
@@ -85,7 +116,11 @@ export default async function workspaces(app: FastifyInstance) {
         summary: verb === 'resume' ? 'Resume a paused workspace (429 when the quota does not allow it)' : 'Start a paused or failed workspace again (the same as resume)',
         params: WsParams, body: ActionBody, response: { 200: Workspace, ...errors(400, 404, 409, 429) },
       },
-    }, async (req) => resumeWorkspace(app.db, req.params.tenantId, req.params.workspaceId, actorOf(req.principal!)));
+    }, async (req) => {
+      const ws = await resumeWorkspace(app.db, req.params.tenantId, req.params.workspaceId, actorOf(req.principal!));
+      await auditHuman(req, { targetKind: 'Workspace', target: ws.id, tenantId: ws.tenantId, decision: `${verb} workspace ${ws.name}`, reason: req.body?.reason });
+      return ws;
+    });
   }
 
   app.post<{ Params: Static<typeof WsParams>; Body: Static<typeof ActionBody> }>('/api/v1/tenants/:tenantId/workspaces/:workspaceId/activity', {
@@ -94,10 +129,16 @@ export default async function workspaces(app: FastifyInstance) {
     schema: { tags: ['workspaces'], summary: 'Record activity now (the idle reaper pauses workspaces without any)', params: WsParams, body: ActionBody, response: { 200: Workspace, ...errors(400, 404, 409) } },
   }, async (req) => touchWorkspace(app.db, req.params.tenantId, req.params.workspaceId));
 
-  app.delete<{ Params: Static<typeof WsParams> }>('/api/v1/tenants/:tenantId/workspaces/:workspaceId', {
+  app.delete<{ Params: Static<typeof WsParams>; Querystring: { reason?: string } }>('/api/v1/tenants/:tenantId/workspaces/:workspaceId', {
     config: { auth: { permission: 'workspaces:write' } },
-    schema: { tags: ['workspaces'], summary: 'Archive a workspace', params: WsParams, response: { 200: Workspace, ...errors(404, 409) } },
-  }, async (req) => transitionWorkspace(app.db, req.params.tenantId, req.params.workspaceId, {
-    to: 'archived', reason: 'deleted', actor: actorOf(req.principal!),
-  }));
+    schema: {
+      tags: ['workspaces'], summary: 'Archive a workspace', params: WsParams,
+      querystring: Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'why, for the audit log' })) }, { additionalProperties: false }),
+      response: { 200: Workspace, ...errors(400, 404, 409) },
+    },
+  }, async (req) => {
+    const ws = await transitionWorkspace(app.db, req.params.tenantId, req.params.workspaceId, { to: 'archived', reason: req.query.reason ?? 'deleted', actor: actorOf(req.principal!) });
+    await auditHuman(req, { targetKind: 'Workspace', target: ws.id, tenantId: ws.tenantId, decision: `archive workspace ${ws.name}`, reason: req.query.reason });
+    return ws;
+  });
 }

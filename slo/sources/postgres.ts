@@ -211,3 +211,62 @@ export class PostgresSource implements SliSource {
     return out;
   }
 }
+
+/** One bad event of a PostgreSQL SLI, or one minute of a route's bad requests: what burned the budget. */
+export interface BadEvent {
+  at: Date;
+  dataset: string;
+  tenantId: string | null;
+  /** workspace_startup: the workspace that started slowly or failed */
+  workspaceId: string | null;
+  workspaceName: string | null;
+  /** requests: the service and route of the bad requests */
+  service: string | null;
+  route: string | null;
+  /** how many bad events this row stands for (requests: in that minute) */
+  count: number;
+  /** seconds: a startup's duration or an event's ingestion delay; null when it never finished */
+  seconds: number | null;
+  /** usage_ingestion: the meter */
+  meter: string | null;
+  /** workspace_startup: too slow, failed, or still starting past the threshold */
+  outcome: 'slow' | 'failed' | 'stuck' | null;
+}
+
+/**
+ * The bad events of an indicator in a range, worst first (most recent first for single
+ * events): the startups over the threshold, the route minutes with errors or slow requests,
+ * the usage events ingested late. Empty for datasets that have no event of their own (usage
+ * ratios), and for ratio indicators given only as good/total.
+ */
+export async function badEvents(db: Queryable, slo: SloDefinition, range: TimeRange, limit: number): Promise<BadEvent[]> {
+  const ind = slo.indicator;
+  const q = (ind.kind === 'threshold' ? ind.metric : ind.bad) as PgQuery | undefined;
+  if (q?.type !== 'PostgreSQL') return [];
+  const params: Params = [];
+  const src = rowSource(q, ind, params);
+  const good = src.good?.(params);
+  const bad = good ? `((${src.total})::float8 - (${good})::float8)` : `(${src.total})::float8`;
+  const where = [...src.where, `${src.time} >= ${param(params, range.from)}`, `${src.time} < ${param(params, range.to)}`, `${bad} > 0`];
+  const lim = param(params, limit);
+  const base = { tenantId: null, workspaceId: null, workspaceName: null, service: null, route: null, seconds: null, meter: null, outcome: null };
+  switch (q.dataset) {
+    case 'workspace_startup': {
+      const { rows } = await db.query(`SELECT r.at, ws.tenant_id, r.workspace_id, ws.name, r.seconds, r.ok FROM ${src.from} WHERE ${where.join(' AND ')} ORDER BY r.at DESC LIMIT ${lim}`, params);
+      return rows.map((r) => ({
+        ...base, at: r.at, dataset: q.dataset, tenantId: r.tenant_id, workspaceId: r.workspace_id, workspaceName: r.name, count: 1,
+        seconds: r.seconds === null ? null : Number(r.seconds), outcome: r.ok ? 'slow' : r.seconds === null ? 'stuck' : 'failed',
+      }));
+    }
+    case 'requests': {
+      const { rows } = await db.query(`SELECT r.minute AS at, r.tenant_id, r.service, r.route, ${bad} AS n FROM ${src.from} WHERE ${where.join(' AND ')} ORDER BY n DESC, r.minute DESC LIMIT ${lim}`, params);
+      return rows.map((r) => ({ ...base, at: r.at, dataset: q.dataset, tenantId: r.tenant_id, service: r.service, route: r.route, count: Number(r.n) }));
+    }
+    case 'usage_ingestion': {
+      const { rows } = await db.query(`SELECT r.received_at AS at, r.tenant_id, r.meter, extract(epoch FROM r.received_at - r.time)::float8 AS delay FROM ${src.from} WHERE ${where.join(' AND ')} ORDER BY delay DESC LIMIT ${lim}`, params);
+      return rows.map((r) => ({ ...base, at: r.at, dataset: q.dataset, tenantId: r.tenant_id, meter: r.meter, count: 1, seconds: Number(r.delay) }));
+    }
+    default:
+      return [];
+  }
+}

@@ -47,8 +47,8 @@ test('a platform admin sees each region\'s node pools and the fleet cost with it
   const legend = await page.locator('[data-testid=fleet-cost-chart] .u-legend').textContent();
   for (const line of ['tenants (sum)', 'system', 'idle (unallocated)', 'over-commit']) assert.ok(legend?.includes(line), `legend shows ${line}: ${legend}`);
   const totals = page.getByTestId('fleet-cost-totals');
-  assert.match(await totals.getByRole('row').filter({ hasText: 'Acme Robotics' }).textContent() ?? '', /Acme Robotics\s*0\.\d{4}/);
-  assert.match(await totals.getByRole('row').filter({ hasText: 'idle (unallocated)' }).textContent() ?? '', /idle \(unallocated\)\s*0\.\d{4}\s*\d+%/);
+  assert.match(await totals.getByRole('row').filter({ hasText: 'Acme Robotics' }).textContent() ?? '', /Acme Robotics\s*\$0\.\d{4}/);
+  assert.match(await totals.getByRole('row').filter({ hasText: 'idle (unallocated)' }).textContent() ?? '', /idle \(unallocated\)\s*\$0\.\d{4}\s*\d+%/);
   assert.match(await page.getByTestId('idle-share').textContent() ?? '', /Idle \(unallocated\): \$0\.\d{4}, \d+% of the fleet's cost/);
   assert.deepEqual(errors, []);
 });

@@ -23,8 +23,9 @@ test('an admin signs in through the bootstrap link, creates a tenant in the form
   await navigate(page, 'Tenants');
   await page.getByRole('heading', { name: 'Tenants' }).waitFor();
 
-  await page.getByLabel('Name').fill('Initech');
-  await page.getByLabel('Plan').selectOption('enterprise');
+  const form = page.getByRole('form', { name: 'Create tenant' });
+  await form.getByLabel('Name').fill('Initech');
+  await form.getByLabel('Plan').selectOption('enterprise');
   await page.getByRole('button', { name: 'Create tenant' }).click();
   const row = page.getByRole('row', { name: /Initech/ });
   await row.waitFor();

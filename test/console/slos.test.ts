@@ -36,7 +36,7 @@ test('the SLO list leads with the burning SLO and warns of low traffic; its page
   await rows.first().waitFor();
   assert.equal(await rows.first().getAttribute('data-slo'), 'checkout-errors', 'the most overspent budget comes first');
   const quiet = page.locator('tr[data-slo=quiet-errors]');
-  assert.match(await quiet.textContent() ?? '', /low traffic: 5 of 1000 events needed/);
+  assert.match(await quiet.textContent() ?? '', /low traffic: 5 of 1,000 events needed/);
   assert.match(await page.locator('tr[data-slo=checkout-errors]').textContent() ?? '', /page/);
 
   await page.getByRole('link', { name: 'Checkout errors' }).click();
@@ -54,7 +54,7 @@ test('the SLO list leads with the burning SLO and warns of low traffic; its page
 
   const thisMonth = new Date().toISOString().slice(0, 7);
   const month = page.locator(`tr[data-month="${thisMonth}"]`);
-  assert.match(await month.textContent() ?? '', /70000\s*1400\s*98\.00%.*no/);
+  assert.match(await month.textContent() ?? '', /70,000\s*1,400\s*98\.00%.*no/);
   const csvHref = await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href');
   const csv = await page.request.get(`${base}${csvHref}`);
   assert.equal(csv.status(), 200);

@@ -39,6 +39,6 @@ test('a platform admin sees a tenant\'s usage chart and priced report, and compa
   await page.getByRole('combobox', { name: /^Tenant/ }).selectOption({ label: 'Acme' });
   await page.getByTestId('report-total').waitFor();
   assert.equal(await page.getByTestId('report-total').textContent(), '$3.00');
-  assert.match(await page.getByTestId('report-meters').textContent() ?? '', /llm\.tokens\s*1,500,000 tokens\s*3\.00/);
+  assert.match(await page.getByTestId('report-meters').textContent() ?? '', /llm\.tokens\s*1,500,000 tokens\s*\$3\.00/);
   assert.deepEqual(errors, []);
 });

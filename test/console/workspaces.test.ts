@@ -43,7 +43,11 @@ test('a workspace is created, paused and resumed from the console, and the clust
   assert.equal(rows[0].resource_factor, 2);
   assert.equal((await readObject(kube, 'Deployment', ns, name))?.spec.replicas, 1);
 
+  // Pausing asks first, and takes a reason for the audit log.
   await row.getByRole('button', { name: 'Pause from-console' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Pause from-console?' });
+  await confirm.getByLabel(/Reason/).fill('freeing the node');
+  await confirm.getByRole('button', { name: 'Pause', exact: true }).click();
   await row.locator('.badge.paused').waitFor();
   await waitUntil(async () => (await readObject(kube, 'Deployment', ns, name))?.spec.replicas === 0);
 
@@ -60,8 +64,11 @@ test('a workspace is created, paused and resumed from the console, and the clust
   const log = await page.getByTestId('action-log').textContent();
   assert.match(log ?? '', /scale Deployment .* 1→0/);
   assert.match(log ?? '', /scale Deployment .* 0→1/);
+  // The person who paused it is in the same log, with the reason given.
+  assert.match(log ?? '', /pause workspace from-console.*freeing the node/s);
 
   await page.getByRole('button', { name: 'Pause idle-reaper' }).click();
+  await page.getByRole('dialog', { name: 'Pause idle-reaper?' }).getByRole('button', { name: 'Pause', exact: true }).click();
   await page.getByTestId('controller-idle-reaper').locator('.badge.paused').waitFor();
   assert.equal((await runtime.runOnce('idle-reaper')).skipped, 'paused');
   assert.deepEqual(errors, []);

@@ -97,3 +97,24 @@ test('a window whose start is after its end is a 400 that says so', async () => 
   assert.equal(res.statusCode, 400);
   assert.match(res.json().message, /from must be before to/);
 });
+
+test('no latency percentile is above the slowest request seen: a route whose slowest took 11.8 s never shows a p95 of 26 s', async () => {
+  const at = base - 3 * 60_000;
+  const durations = [11_800, 11_500, 10_900, 10_400, 200, 180, 150, 120, 100, 90];
+  await send(acme.id, 'api', durations.map((d) => ({ traceId: hex(16), spanId: hex(8), name: 'GET /slow-export', kind: 2, startMs: at, durMs: d, route: '/slow-export', status: 200 })));
+  const res = await get(`/api/v1/tenants/${acme.id}/requests/series`, member, { route: 'GET /slow-export', stepMinutes: 60, from: new Date(at - 3600_000).toISOString(), to: new Date(at + 3600_000).toISOString() });
+  assert.equal(res.statusCode, 200);
+  const [p] = res.json();
+  assert.equal(p.maxMs, 11_800);
+  for (const q of ['p50Ms', 'p95Ms', 'p99Ms'] as const) assert.ok(p[q] <= 11_800, `${q} ${p[q]} ms is above the slowest request (11800 ms)`);
+  // The point's p95 leads to requests: at least one request is at least that slow.
+  assert.ok(durations.some((d) => d >= p.p95Ms));
+});
+
+test('hourly steps start on the hour, whatever the window\'s start', async () => {
+  const res = await get(`/api/v1/tenants/${acme.id}/requests/series`, member, { route: 'GET /orders', stepMinutes: 60, from: new Date(base - 37 * 60_000).toISOString(), to: new Date(base + 5 * 60_000).toISOString() });
+  assert.equal(res.statusCode, 200);
+  const points = res.json() as { t: string }[];
+  assert.ok(points.length > 0);
+  for (const p of points) assert.equal(Date.parse(p.t) % 3_600_000, 0, `${p.t} is not on the hour`);
+});

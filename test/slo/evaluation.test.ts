@@ -138,13 +138,14 @@ test('viewers read SLOs but cannot change them; tenant roles cannot see them', a
   assert.equal((await t.app.inject({ url: '/api/v1/slos', headers: bearer(owner) })).statusCode, 403);
 });
 
-test('an SLO whose source is Prometheus says so when PROMETHEUS_URL is unset', async () => {
+test('an SLO whose source is Prometheus says so when PROMETHEUS_URL is unset, without a 5xx that would burn Pilothouse\'s own availability SLO', async () => {
   const d = (await t.app.inject({ url: '/api/v1/slos/api-availability-999', headers: bearer(viewer) })).json();
   assert.equal(d.latest.alert, 'unknown');
   assert.match(d.latest.error, /set PROMETHEUS_URL/);
   const compliance = await t.app.inject({ url: '/api/v1/slos/api-availability-999/compliance', headers: bearer(viewer) });
-  assert.equal(compliance.statusCode, 503);
-  assert.match(compliance.json().message, /set PROMETHEUS_URL/);
+  assert.equal(compliance.statusCode, 200);
+  assert.deepEqual(compliance.json().items, []);
+  assert.match(compliance.json().unavailable, /set PROMETHEUS_URL/);
 });
 
 test('runbooks are served as Markdown', async () => {
@@ -411,4 +412,31 @@ spec:
   }
   const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM slo_request_hours WHERE service = 'ahead'`);
   assert.ok(rows[0].n >= 4, 'old hours were summed');
+});
+
+test('an SLO leads to what burned it: the slow, failed and stuck startups themselves, each with its workspace', async () => {
+  const tenant = await t.tenant();
+  const base = Date.now() - 10 * MINUTE;
+  const ws = async (name: string, steps: [string | null, string, number][], state: string) => {
+    const { rows } = await t.db.query(`INSERT INTO workspaces (tenant_id, name, region, state) VALUES ($1, $2, 'eu-west-1', $3) RETURNING id`, [tenant.id, name, state]);
+    for (const [from, to, sec] of steps) {
+      await t.db.query(`INSERT INTO workspace_transitions (workspace_id, tenant_id, from_state, to_state, at) VALUES ($1, $2, $3, $4, $5)`, [rows[0].id, tenant.id, from, to, new Date(base + sec * 1000)]);
+    }
+    return rows[0].id as string;
+  };
+  await ws('bad-fast', [[null, 'pending', 0], ['pending', 'starting', 2], ['starting', 'running', 12]], 'running');
+  const slow = await ws('bad-slow', [[null, 'pending', 0], ['pending', 'starting', 1], ['starting', 'running', 119]], 'running');
+  const failed = await ws('bad-failed', [[null, 'pending', 0], ['pending', 'starting', 1], ['starting', 'error', 5]], 'error');
+  const slos = (await t.app.inject({ url: '/api/v1/slos', headers: bearer(viewer) })).json().items as { name: string; sourceType: string }[];
+  const startup = slos.find((s) => s.name.startsWith('workspace-startup'))!;
+  const res = await t.app.inject({ url: `/api/v1/slos/${startup.name}/bad-events?from=${new Date(base - MINUTE).toISOString()}&to=${new Date().toISOString()}`, headers: bearer(viewer) });
+  assert.equal(res.statusCode, 200, res.body);
+  const mine = (res.json().items as { workspaceId: string; workspaceName: string; tenantId: string; seconds: number; outcome: string }[]).filter((e) => e.tenantId === tenant.id);
+  assert.deepEqual(mine.map((e) => [e.workspaceId, e.workspaceName, e.outcome]).sort(), [[slow, 'bad-slow', 'slow'], [failed, 'bad-failed', 'failed']].sort());
+  assert.equal(mine.find((e) => e.workspaceId === slow)?.seconds, 119);
+  // A Prometheus SLI leads to its queries instead.
+  const prom = slos.find((s) => s.sourceType === 'Prometheus')!;
+  const q = await t.app.inject({ url: `/api/v1/slos/${prom.name}/bad-events?from=${new Date(base).toISOString()}&to=${new Date().toISOString()}`, headers: bearer(viewer) });
+  assert.equal(q.statusCode, 200);
+  assert.ok(q.json().queries.length > 0);
 });

@@ -1,17 +1,7 @@
 import { api, setCsrfToken } from './api';
+import type { FleetMode, Me } from './api-shapes.ts';
 
-export interface Me {
-  kind: string;
-  id: string;
-  name: string;
-  platformRole: string | null;
-  platformPermissions: string[];
-  tenants: { id: string; name: string; role: string; permissions: string[] }[];
-  csrfToken: string | null;
-}
-
-/** Whether the fleet behind the console is real, simulated or absent (GET /api/v1/fleet/mode). */
-export interface FleetMode { mode: 'simulated' | 'kubeconfig' | 'in-cluster' | 'none'; message: string }
+export type { FleetMode, Me };
 
 export const session = $state<{ me: Me | null; fleet: FleetMode | null; loaded: boolean }>({ me: null, fleet: null, loaded: false });
 

@@ -44,3 +44,14 @@ test('rolling up groups requests by tenant, service, route and start minute', ()
     ['GET /b', new Date(Number(minute / 1_000_000n)).toISOString(), 1, 0, ms(40)],
   ]);
 });
+
+test('a quantile inside a bucket is interpolated up to the slowest request seen, not the bucket bound', () => {
+  const buckets = new Array(BUCKET_COUNT).fill(0);
+  buckets[LATENCY_BUCKETS_MS.indexOf(30000)] = 10; // ten requests in (10 s, 30 s], the slowest 11.8 s
+  assert.ok(quantileMs(buckets, 0.99)! > 11_800, 'without the maximum, interpolation runs to the bound');
+  assert.ok(quantileMs(buckets, 0.99, 11_800)! <= 11_800);
+  assert.ok(quantileMs(buckets, 0.5, 11_800)! > 10_000);
+  const inf = new Array(BUCKET_COUNT).fill(0);
+  inf[BUCKET_COUNT - 1] = 3; // beyond the last bound: the slowest one is the best estimate
+  assert.equal(quantileMs(inf, 0.99, 75_000), 75_000);
+});

@@ -163,9 +163,71 @@ test('the report gives cost per meter, model and workspace, and its change again
   const csv = await t.app.inject({ url: `/api/v1/tenants/${tenant.id}/usage/report?format=csv`, headers: bearer(admin) });
   assert.match(csv.headers['content-type']!, /text\/csv/);
   const lines = csv.body.trim().split('\n');
-  assert.equal(lines[0], 'period,meter,unit,workspace_id,kind,model,quantity,cost_usd');
-  assert.ok(lines.includes(`${thisPeriod},llm.tokens,tokens,${ws.id},prompt,big,2000000,6`), csv.body);
-  assert.equal(lines.at(-1), `${thisPeriod},total,,,,,,6.50`);
+  assert.equal(lines[0], 'period,tenant_id,tenant,meter,unit,workspace_id,workspace,kind,model,quantity,cost_usd,priced');
+  assert.ok(lines.includes(`${thisPeriod},${tenant.id},${tenant.name},llm.tokens,tokens,${ws.id},alpha,prompt,big,2000000,6,yes`), csv.body);
+});
+
+test('the CSV holds data rows only (no total row), each with its tenant and workspace names, in a file named after the tenant and month', async () => {
+  const tenant = await t.tenant('Umbrella Corp');
+  const ingest = await t.token('ingest', tenant.id);
+  const ws = (await t.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/workspaces`, headers: bearer(admin), payload: { name: 'beta', region: 'eu-west-1' } })).json();
+  const time = new Date(Math.max(monthStart().getTime(), Date.now() - HOUR)).toISOString();
+  // Three lines that round to a total of 0.02 while they add up to 0.0161.
+  await postBatch(t.app, ingest, [
+    usageEvent({ time, subject: ws.id }, { quantity: 1_700, model: 'big', kind: 'prompt' }),
+    usageEvent({ time, subject: ws.id }, { quantity: 700, model: 'big', kind: 'completion' }),
+    usageEvent({ time }, { quantity: 1_000, model: 'small', kind: 'prompt' }),
+  ]);
+  const csv = await t.app.inject({ url: `/api/v1/tenants/${tenant.id}/usage/report?format=csv`, headers: bearer(admin) });
+  assert.equal(csv.statusCode, 200);
+  assert.equal(csv.headers['content-disposition'], `attachment; filename="usage-umbrella-corp-${thisPeriod}.csv"`);
+  const [header, ...rows] = csv.body.trim().split('\n').map((l) => l.split(','));
+  assert.equal(rows.length, 3, 'one row per line of usage, and nothing else');
+  const col = (name: string) => header!.indexOf(name);
+  assert.ok(rows.every((r) => r[col('meter')] === 'llm.tokens' && r[col('tenant')] === 'Umbrella Corp' && r[col('tenant_id')] === tenant.id));
+  assert.deepEqual(rows.map((r) => r[col('workspace')]).sort(), ['', 'beta', 'beta']);
+  const sum = rows.reduce((s, r) => s.add(r[col('cost_usd')]!), new Decimal(0));
+  assert.equal(sum.toString(), '0.0161');
+});
+
+test('a month that has not begun is refused with a 400 naming the latest month', async () => {
+  const tenant = await t.tenant();
+  const future = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + 3, 1)).toISOString().slice(0, 7);
+  const res = await t.app.inject({ url: `/api/v1/tenants/${tenant.id}/usage/report?period=${future}`, headers: bearer(admin) });
+  assert.equal(res.statusCode, 400);
+  assert.match(res.json().message, new RegExp(`${future} has not begun: the latest is ${thisPeriod}`));
+  const costs = await t.app.inject({ url: `/api/v1/usage/costs?period=${future}`, headers: bearer(admin) });
+  assert.equal(costs.statusCode, 400);
+});
+
+test('usage no price covers is reported with its quantity, and a price of zero is not "unpriced"', async () => {
+  const tenant = await t.tenant();
+  const ingest = await t.token('ingest', tenant.id);
+  const time = new Date(Math.max(monthStart().getTime(), Date.now() - HOUR)).toISOString();
+  await postBatch(t.app, ingest, [
+    usageEvent({ time }, { quantity: 5_000, model: 'mystery-9', kind: 'prompt' }),
+    usageEvent({ time }, { quantity: 1_000_000, model: 'big', kind: 'prompt' }),
+    usageEvent({ time, type: 'api.calls' }, { quantity: 10, route: '/r' }),
+  ]);
+  const r = await report(tenant.id, admin);
+  assert.deepEqual(r.unpriced, ['llm.tokens']);
+  assert.deepEqual(r.unpricedUsage, [{ meter: 'llm.tokens', unit: 'tokens', model: 'mystery-9', quantity: '5000' }]);
+  assert.equal(r.total.cost, '3.00');
+});
+
+test('tenants are ranked by cost month-to-date, against the previous month over the same days', async () => {
+  const cheap = await t.tenant('Cheap Co');
+  const dear = await t.tenant('Dear Co');
+  const time = new Date(Math.max(monthStart().getTime(), Date.now() - HOUR)).toISOString();
+  await postBatch(t.app, await t.token('ingest', cheap.id), [usageEvent({ time }, { quantity: 1_000_000, model: 'small', kind: 'prompt' })]);
+  await postBatch(t.app, await t.token('ingest', dear.id), [usageEvent({ time }, { quantity: 1_000_000, model: 'big', kind: 'completion' })]);
+  const res = await t.app.inject({ url: '/api/v1/usage/costs', headers: bearer(admin) });
+  assert.equal(res.statusCode, 200, res.body);
+  const items = res.json().items as { name: string; cost: string }[];
+  const mine = items.filter((i) => i.name === 'Cheap Co' || i.name === 'Dear Co');
+  assert.deepEqual(mine.map((i) => [i.name, i.cost]), [['Dear Co', '15.00'], ['Cheap Co', '0.50']]);
+  const costs = items.map((i) => Number(i.cost));
+  assert.deepEqual(costs, [...costs].sort((a, b) => b - a), 'most expensive first');
 });
 
 test('usage reads are walled by tenant: another tenant\'s id is a 404 and its events never show', async () => {

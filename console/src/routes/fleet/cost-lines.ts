@@ -2,8 +2,11 @@
 // summed, system, idle, over-commit) and a totals table that keeps idle as its own line.
 // Plain TypeScript (no Svelte), so the arithmetic is testable outside a browser.
 
-export interface CostLine { line: 'tenant' | 'system' | 'idle' | 'overcommit'; tenantId: string | null; total: string }
-export interface FleetCosts { from: string; to: string; hours: (CostLine & { hour: string; minutes: number })[]; totals: CostLine[]; total: string }
+import type { FleetCosts as Costs } from '../../lib/api-shapes.ts';
+
+/** What the arithmetic reads of the API's answer (its CPU and memory split is not needed here). */
+export type CostLine = Pick<Costs['totals'][number], 'line' | 'tenantId' | 'total'>;
+export type FleetCosts = Pick<Costs, 'from' | 'to' | 'total'> & { hours: (CostLine & Pick<Costs['hours'][number], 'hour' | 'minutes'>)[]; totals: CostLine[] };
 
 export const CHART_LINES = [
   { key: 'tenant', label: 'tenants (sum)', color: '#2563eb' },
