@@ -12,6 +12,9 @@ export interface RawDoc {
   lineOf(path: readonly (string | number)[]): number | undefined;
 }
 
+/** Aliases a document may expand: a spec needs a handful; a "billion laughs" needs thousands. */
+export const MAX_ALIAS_COUNT = 50;
+
 export function parseYaml(text: string, file: string): { docs: RawDoc[]; problems: SpecProblem[] } {
   const lines = new LineCounter();
   const parsed = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false });
@@ -23,9 +26,17 @@ export function parseYaml(text: string, file: string): { docs: RawDoc[]; problem
       problems.push({ file, line: lines.linePos(e.pos[0]).line, field: '(YAML)', message: e.message.split('\n')[0] ?? e.message, fix: 'correct the YAML syntax at that line' });
     }
     if (document.errors.length > 0 || document.contents === null) continue;
+    let value: unknown;
+    try {
+      value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      // An alias that names no anchor, or more alias expansions than a spec needs (an alias bomb).
+      problems.push({ file, line: lines.linePos(document.range[0]).line, field: '(YAML)', message: (err as Error).message.split('\n')[0] ?? 'the document cannot be read', fix: `define each anchor before its aliases, and use at most ${MAX_ALIAS_COUNT} aliases` });
+      continue;
+    }
     docs.push({
       file,
-      value: document.toJS(),
+      value,
       lineOf(path) {
         for (let n = path.length; n >= 0; n--) {
           const node = document.getIn(path.slice(0, n), true);
