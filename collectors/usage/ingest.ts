@@ -15,7 +15,7 @@ export const Rejection = Type.Object({
 });
 export type Rejection = Static<typeof Rejection>;
 
-/** What happened to every event of a request: the answer of POST /api/v1/events. */
+/** What happened to every event of a request: the answer of POST /api/v1/tenants/{id}/events. */
 export const IngestResult = Type.Object({
   accepted: Type.Integer({ description: 'events stored now' }),
   duplicates: Type.Integer({ description: 'replays of events already stored (same source and id), absorbed' }),
