@@ -1,7 +1,7 @@
 // The abort sweep: requests opened and dropped at each stage of the exchange (before the
 // head is complete, after it, part-way through the body, with the body sent but before the
 // answer), on every route class that holds something while it works (the usage in-flight
-// limit, database connections, decoders). After each wave, capacity is back: no in-flight
+// limit, database connections, the decode queue). After each wave, capacity is back: no in-flight
 // slot taken, no database connection lent out, and as many concurrent usage batches as the
 // limit allows are all accepted.
 import { test } from 'node:test';
@@ -26,6 +26,7 @@ const faro = gzipSync(JSON.stringify({ meta: { app: { name: 'x' } }, logs: [{ me
 const TARGETS: Target[] = [
   { name: 'usage batch', body: batch, head: (n) => `POST ${eventsUrl(sender)} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${sender.token}\r\nContent-Type: application/cloudevents-batch+json\r\nContent-Length: ${n}\r\n\r\n` },
   { name: 'Faro batch (gzip)', body: faro, head: (n) => `POST /collect HTTP/1.1\r\nHost: x\r\nX-Api-Key: ${faroKey}\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: ${n}\r\n\r\n` },
+  { name: 'OTLP/JSON traces (gzip)', body: gzipSync(JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [] }] }], pad: 'p'.repeat(300_000) })), head: (n) => `POST /v1/traces HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: ${n}\r\n\r\n` },
   { name: 'tenant create', body: Buffer.from(JSON.stringify({ name: 'dropped' })), head: (n) => `POST /api/v1/tenants HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\nContent-Type: application/json\r\nContent-Length: ${n}\r\n\r\n` },
 ];
 
@@ -55,6 +56,9 @@ async function capacityIsBack(what: string): Promise<void> {
   await eventually(`${what}: every slot and connection back`, async () => (await inFlight()) === 0 && lent() === 0, 10_000);
   const answers = await Promise.all(Array.from({ length: LIMIT }, (_, i) => postBatch(t.app, sender, [usageEvent({ source: `/after/${what}/${i}` })])));
   assert.deepEqual(answers.map((r) => r.statusCode), Array(LIMIT).fill(200), `${what}: ${answers.map((r) => r.body).join(' | ')}`);
+  // The decode queue moves on too.
+  const decoded = await t.app.inject({ method: 'POST', url: '/collect', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-api-key': faroKey }, payload: faro });
+  assert.equal(decoded.statusCode, 202, `${what}: ${decoded.body}`);
 }
 
 for (const target of TARGETS) {
