@@ -22,7 +22,7 @@ const faroKey = (await t.app.inject({ url: '/api/v1/rum/console' })).json().apiK
 
 interface Target { name: string; head: (length: number) => string; body: Buffer }
 const batch = Buffer.from(JSON.stringify(Array.from({ length: 200 }, () => usageEvent())));
-const faro = gzipSync(JSON.stringify({ meta: { app: { name: 'x' } }, logs: [{ message: 'm'.repeat(200_000) }] }));
+const faro = gzipSync(JSON.stringify({ meta: { app: { name: 'x' } }, logs: Array.from({ length: 50 }, (_, i) => ({ message: `${i}${'m'.repeat(4000)}` })) }));
 const TARGETS: Target[] = [
   { name: 'usage batch', body: batch, head: (n) => `POST ${eventsUrl(sender)} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${sender.token}\r\nContent-Type: application/cloudevents-batch+json\r\nContent-Length: ${n}\r\n\r\n` },
   { name: 'Faro batch (gzip)', body: faro, head: (n) => `POST /collect HTTP/1.1\r\nHost: x\r\nX-Api-Key: ${faroKey}\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: ${n}\r\n\r\n` },
