@@ -53,7 +53,8 @@ const WHO: Who[] = [
 ];
 
 function allowed(who: Who, permission: Permission, scope: 'own' | 'other' | 'platform', ownTenantRule = false, platformAllowed = false): boolean {
-  if (who.machine) return scope === 'platform' && (!ownTenantRule || platformAllowed) && PLATFORM_TOKEN_ROLE_GRANTS[who.machine].includes(permission);
+  // A token-only platform role holds its grants everywhere (the collector writes usage for any tenant it names).
+  if (who.machine) return (!ownTenantRule || platformAllowed) && PLATFORM_TOKEN_ROLE_GRANTS[who.machine].includes(permission);
   // A route acting in the caller's own tenant has none to offer a platform role, unless it
   // also acts for the platform itself.
   if (who.platform) return (!ownTenantRule || platformAllowed) && PLATFORM_ROLE_PERMISSIONS[who.platform].includes(permission);
