@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { NotFoundError } from '../tenancy/errors.ts';
 import { type Amounts, type QuotaViolation, admissionViolations, parseQuota, quotaExceededMessage } from '../tenancy/quotas.ts';
 import { usageOf } from './usage.ts';
+import { RESET_DAY_IN_FORCE } from '../tenancy/tenants.ts';
 
 export class QuotaExceededError extends Error {
   readonly statusCode = 429;
@@ -25,7 +26,7 @@ export interface LockedTenant {
 /** Locks the tenant row until the transaction ends: admissions for one tenant go one at a time. */
 export async function lockTenant(client: pg.PoolClient, tenantId: string): Promise<LockedTenant> {
   const { rows } = await client.query(
-    `SELECT resource_quota, budget_reset_day FROM tenants WHERE id = $1 FOR UPDATE`,
+    `SELECT resource_quota, ${RESET_DAY_IN_FORCE} AS budget_reset_day FROM tenants WHERE id = $1 FOR UPDATE`,
     [tenantId],
   );
   if (!rows[0]) throw new NotFoundError(`tenant ${tenantId} not found`);

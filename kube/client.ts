@@ -68,6 +68,23 @@ export function reasonOf(err: unknown): string | undefined {
   }
 }
 
+/**
+ * What an action log may say of a failed call: the status code, reason and Status message.
+ * ApiException's own message carries the whole response, headers included, which tenant
+ * members reading their tenant's actions have no business seeing.
+ */
+export function describeKubeError(err: unknown): string {
+  if (!(err instanceof k8s.ApiException)) return err instanceof Error ? err.message : String(err);
+  let said = '';
+  try {
+    const body = typeof err.body === 'string' ? JSON.parse(err.body) : err.body;
+    if (typeof body?.message === 'string') said = `: ${body.message.slice(0, 500)}`;
+  } catch {
+    // a body that is not a Status says nothing more worth keeping
+  }
+  return `Kubernetes answered ${err.code}${reasonOf(err) ? ` ${reasonOf(err)}` : ''}${said}`;
+}
+
 export function isTimeout(err: unknown): boolean {
   const e = err as { name?: string; cause?: { name?: string } };
   return e?.name === 'TimeoutError' || e?.name === 'AbortError' || e?.cause?.name === 'TimeoutError';

@@ -8,13 +8,17 @@ const SUFFIX: Record<string, number> = {
 
 const QUANTITY = /^(\+?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?)$/;
 
-/** A non-negative quantity in base units (cores, bytes, counts), or undefined when malformed. */
+/** The largest quantity taken (8 Ei in bytes, far past any quota); above it, or not finite, a value is malformed. */
+export const MAX_QUANTITY = 2 ** 63;
+
+/** A non-negative quantity in base units (cores, bytes, counts), or undefined when malformed or past MAX_QUANTITY. */
 export function parseQuantity(value: string | number): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
+  const inRange = (n: number) => (Number.isFinite(n) && n >= 0 && n <= MAX_QUANTITY ? n : undefined);
+  if (typeof value === 'number') return inRange(value);
   const m = value.trim().match(QUANTITY);
   if (!m) return undefined;
   const base = Number(m[1]);
-  return m[2] ? base * 10 ** Number(m[2].slice(1)) : base * SUFFIX[m[3] ?? '']!;
+  return inRange(m[2] ? base * 10 ** Number(m[2].slice(1)) : base * SUFFIX[m[3] ?? '']!);
 }
 
 /** CPU the way the API server prints it: whole cores or millicores (`2`, `250m`). */

@@ -81,7 +81,7 @@ async function rawInsert(db: Db, batches: SpanRow[][]): Promise<number> {
 
 /** Span rows of the bodies, as the receiver would store them, for another tenant. */
 function rowsFor(encoded: Uint8Array[], tenantId: string): SpanRow[][] {
-  return encoded.map((b) => convertRequest(decodeTraceRequest(b) as object, { tenantId, oldestStartNs: 0n, newestStartNs: 1n << 62n }).rows);
+  return encoded.map((b) => convertRequest(decodeTraceRequest(b) as object, { tenantId, origin: 'server', oldestStartNs: 0n, newestStartNs: 1n << 62n }).rows);
 }
 
 function apiRun(baseUrl: string, token: string, encoded: Uint8Array[]): Promise<PostRun> {

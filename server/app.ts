@@ -19,6 +19,8 @@ import metrics from './plugins/metrics.ts';
 import storedGauges from './plugins/stored-gauges.ts';
 import consolePlugin from './plugins/console.ts';
 import { installValidation } from './plugins/validation.ts';
+import { installInputGuard } from './plugins/input-guard.ts';
+import { clientErrorOf } from './pg-errors.ts';
 import authRoutes from './routes/auth.ts';
 import { FEATURE_ROUTES } from './routes/index.ts';
 import { listOf } from './auth/platform-role.ts';
@@ -57,10 +59,20 @@ export interface AppOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
-/** PostgreSQL errors that mean the request carried a bad value, not that the server failed. */
-const PG_CLIENT_ERRORS: Record<string, number> = {
-  '22P02': 400, '22003': 400, '22007': 400, '22008': 400, '23514': 400, '23502': 400, '23503': 409, '23505': 409,
-};
+// Query parameters that carry a credential (the bootstrap link's token, OIDC's code and
+// state, a Faro key): the request log keeps their names, never their values.
+const SECRET_PARAMS = /^(token|code|state|secret|key|api[_-]?key|access[_-]?token)$/i;
+
+export function redactUrl(url: string): string {
+  if (url.startsWith('/collect/')) url = url.replace(/^\/collect\/[^/?]+/, '/collect/REDACTED');
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const query = url.slice(q + 1).split('&').map((kv) => {
+    const eq = kv.indexOf('=');
+    return eq > 0 && SECRET_PARAMS.test(kv.slice(0, eq)) ? `${kv.slice(0, eq)}=REDACTED` : kv;
+  });
+  return `${url.slice(0, q)}?${query.join('&')}`;
+}
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { config, db } = opts;
@@ -100,6 +112,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.decorate('alertEvents', new EventEmitter());
   app.decorate('actions', opts.actions ?? defaultActionRegistry());
   installValidation(app);
+  installInputGuard(app);
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
@@ -113,20 +126,26 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     }
   });
   app.addHook('onResponse', async (req, reply) => {
-    req.log.info({ method: req.method, url: req.url, route: req.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request completed');
+    req.log.info({ method: req.method, url: redactUrl(req.url), route: req.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request completed');
   });
 
   // `expose` marks a server-side error whose message is written for the caller (a missing
   // configuration, say), as http-errors does; any other 5xx hides its cause behind the request id.
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown; expose?: boolean }, req, reply) => {
-    let status = err.statusCode ?? (err.code ? PG_CLIENT_ERRORS[err.code] : undefined) ?? 500;
+    // A database error caused by the request's values is the caller's to fix, but its text
+    // (constraint and table names) is ours: the caller gets a plain sentence, the log the rest.
+    const fromDb = clientErrorOf(err);
+    if (fromDb) {
+      req.log.info({ err }, 'request refused by a database constraint');
+      return reply.code(fromDb.status).send({ statusCode: fromDb.status, error: STATUS_CODES[fromDb.status] ?? 'Error', message: fromDb.message });
+    }
+    let status = err.statusCode ?? 500;
     if (status < 400) status = 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
     if (status >= 500 && !err.expose) {
       return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: `internal error; quote request id ${req.id} when reporting it` });
     }
-    const message = err.code && PG_CLIENT_ERRORS[err.code] ? `invalid value: ${err.message}` : err.message;
-    return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message });
+    return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: err.message });
   });
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route for ${req.method} ${req.url.split('?')[0]}` });
@@ -147,7 +166,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  // staticCSP: the docs page gets a Content-Security-Policy with hashes of its own scripts and styles.
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
   const oidc = config.OIDC_ISSUER && config.OIDC_CLIENT_ID
     ? new OidcClient({

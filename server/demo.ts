@@ -19,7 +19,9 @@ export const DEMO_TENANTS: Array<{ name: string; plan: Plan; workspaces: number 
   { name: 'Initech', plan: 'team', workspaces: 4 },
   { name: 'Ada Lovelace', plan: 'personal', workspaces: 2 },
 ];
-const TOKEN_NAMES = { admin: 'demo traffic (workspaces)', ingest: 'demo traffic (usage and traces)' };
+const TOKEN_NAMES = { admin: 'demo traffic (workspaces)', ingest: 'demo traffic (traces)', collector: 'demo runtime (usage)' };
+/** Names of earlier runs' tokens, revoked at start. */
+const OLD_TOKEN_NAMES = [...Object.values(TOKEN_NAMES), 'demo traffic (usage and traces)'];
 
 /** Whether this start runs the simulated fleet; refuses the ambiguous PILOTHOUSE_DEMO=on with KUBECONFIG. */
 export function demoWanted(config: Pick<Config, 'PILOTHOUSE_DEMO' | 'KUBECONFIG' | 'KUBERNETES_SERVICE_HOST'>): boolean {
@@ -64,14 +66,19 @@ export async function demoTenants(db: Db): Promise<TenantIdentity[]> {
     for (const t of existing) tenants.push({ t, workspaces: DEMO_TENANTS.find((d) => d.name === t.name)?.workspaces ?? 3 });
   }
   const out: TenantIdentity[] = [];
+  // The simulated runtime meters usage as the platform's own: one collector token for all.
+  // Tokens of an earlier run are useless (their secrets are gone): revoke them.
+  for (const old of await listTokens(db, null)) {
+    if (!old.revokedAt && old.name === TOKEN_NAMES.collector) await revokeToken(db, null, old.id);
+  }
+  const collector = await createToken(db, { name: TOKEN_NAMES.collector, tenantId: null, role: 'collector', expiresInDays: 1 });
   for (const { t, workspaces } of tenants) {
-    // Tokens of an earlier run are useless (their secrets are gone): revoke them.
     for (const old of await listTokens(db, t.id)) {
-      if (!old.revokedAt && Object.values(TOKEN_NAMES).includes(old.name)) await revokeToken(db, t.id, old.id);
+      if (!old.revokedAt && OLD_TOKEN_NAMES.includes(old.name)) await revokeToken(db, t.id, old.id);
     }
     const admin = await createToken(db, { name: TOKEN_NAMES.admin, tenantId: t.id, role: 'admin', expiresInDays: 1 });
     const ingest = await createToken(db, { name: TOKEN_NAMES.ingest, tenantId: t.id, role: 'ingest', expiresInDays: 1 });
-    out.push({ id: t.id, name: t.name, adminToken: admin.secret, ingestToken: ingest.secret, workspaces });
+    out.push({ id: t.id, name: t.name, adminToken: admin.secret, ingestToken: ingest.secret, collectorToken: collector.secret, workspaces });
   }
   return out;
 }

@@ -31,7 +31,8 @@ export const Tenant = Type.Object({
   config: JsonObject,
   resourceQuota: JsonObject,
   budgetMonthlyUsd: Type.Union([Type.String(), Type.Null()]),
-  budgetResetDay: Type.Integer(),
+  budgetResetDay: Type.Integer({ description: 'the reset day in force' }),
+  budgetResetDayNext: Type.Union([Type.Object({ day: Type.Integer(), from: DateTime }), Type.Null()], { description: 'a changed reset day and when it takes effect: the next reset under the day in force, so a change never restarts the period holding now' }),
   createdAt: DateTime,
   updatedAt: DateTime,
 });

@@ -3,7 +3,7 @@
 // hard limit (refuse and enforce). Stored in tenants.resource_quota, shaped like a
 // Kubernetes ResourceQuota's `spec.hard` so that the namespace quota mirrors it.
 import { Type, type Static } from 'typebox';
-import { formatBytes, formatCpu, parseQuantity } from '../kube/quantity.ts';
+import { MAX_QUANTITY, formatBytes, formatCpu, parseQuantity } from '../kube/quantity.ts';
 
 export const GAUGE_RESOURCES = ['count/workspaces', 'requests.cpu', 'requests.memory', 'requests.storage'] as const;
 export const METER_RESOURCES = ['llm.tokens', 'llm.cost_usd', 'api.calls'] as const;
@@ -20,8 +20,8 @@ export const DEFAULT_PERIOD: QuotaPeriod = 'month';
 
 const QUANTITY_PATTERN = '^\\+?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$';
 const Amount = Type.Union([
-  Type.Number({ minimum: 0 }),
-  Type.String({ pattern: QUANTITY_PATTERN, description: 'a Kubernetes quantity such as 8, 500m, 32Gi' }),
+  Type.Number({ minimum: 0, maximum: MAX_QUANTITY }),
+  Type.String({ pattern: QUANTITY_PATTERN, maxLength: 40, description: `a Kubernetes quantity such as 8, 500m, 32Gi, at most ${MAX_QUANTITY} in base units` }),
 ]);
 const Limits = Type.Object(
   Object.fromEntries(QUOTA_RESOURCES.map((r) => [r, Type.Optional(Amount)])) as Record<QuotaResource, ReturnType<typeof Type.Optional<typeof Amount>>>,
@@ -70,10 +70,16 @@ export function parseQuota(stored: Record<string, unknown> | null | undefined): 
   };
 }
 
-/** Problems a schema cannot see: a soft limit above the hard one. */
+/** Problems a schema cannot see: an amount past the bound, a soft limit above the hard one. */
 export function quotaProblems(spec: ResourceQuotaSpecT): string[] {
   const q = parseQuota(spec as Record<string, unknown>);
   const problems: string[] = [];
+  // A string quantity the pattern takes can still be past the bound ("1e999" is Infinity).
+  for (const level of ['hard', 'soft'] as const) {
+    for (const [r, raw] of Object.entries(spec[level] ?? {})) {
+      if (raw !== undefined && parseQuantity(raw as string | number) === undefined) problems.push(`${level}.${r} (${String(raw)}) is past the largest quantity taken (${MAX_QUANTITY} in base units)`);
+    }
+  }
   for (const r of QUOTA_RESOURCES) {
     const soft = q.soft[r];
     const hard = q.hard[r];

@@ -4,9 +4,10 @@
 export const PLATFORM_ROLES = ['admin', 'sre', 'viewer'] as const;
 /**
  * Platform roles only a token can hold: a machine with one job, seeing no tenant (CI posting
- * load-test runs; Alertmanager sending alerts).
+ * load-test runs; Alertmanager sending alerts; `collector`: the platform's own gateway,
+ * runtime and collectors, the only senders of billable usage, see the README's Access section).
  */
-export const PLATFORM_TOKEN_ROLES = ['loadtest', 'alerts'] as const;
+export const PLATFORM_TOKEN_ROLES = ['loadtest', 'alerts', 'collector'] as const;
 export const TENANT_ROLES = ['owner', 'admin', 'member', 'ingest'] as const;
 export const MEMBER_ROLES = ['owner', 'admin', 'member'] as const;
 export type PlatformRole = (typeof PLATFORM_ROLES)[number];

@@ -75,6 +75,13 @@ export async function listTokens(db: Queryable, tenantId: string | null): Promis
   return rows.map(toToken);
 }
 
+/** A token of `tenantId` (null: the platform's), or a 404 for any other. */
+export async function getToken(db: Queryable, tenantId: string | null, id: string): Promise<ApiToken> {
+  const { rows } = await db.query(`SELECT ${COLUMNS} FROM api_tokens WHERE id = $1 AND tenant_id IS NOT DISTINCT FROM $2`, [id, tenantId]);
+  if (!rows[0]) throw new NotFoundError(`token ${id} not found`);
+  return toToken(rows[0]);
+}
+
 export async function revokeToken(db: Queryable, tenantId: string | null, id: string): Promise<ApiToken> {
   const { rows } = await db.query(
     `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now())

@@ -10,7 +10,7 @@ import { buildApp } from '../server/app.ts';
 import type { ClusterAccess } from '../server/cluster.ts';
 import { createTenant, type Tenant } from '../tenancy/tenants.ts';
 import { createToken } from '../tenancy/tokens.ts';
-import type { PlatformRole, TenantRole } from '../server/auth/roles.ts';
+import type { PlatformRole, TenantRole, PlatformTokenRole } from '../server/auth/roles.ts';
 
 export interface TestDb {
   url: string;
@@ -52,7 +52,7 @@ export interface TestApp {
   dbUrl: string;
   config: Config;
   /** a bearer token for a platform role, or a tenant role in `tenantId` */
-  token(role: PlatformRole, tenantId?: undefined): Promise<string>;
+  token(role: PlatformRole | PlatformTokenRole, tenantId?: undefined): Promise<string>;
   token(role: TenantRole, tenantId: string): Promise<string>;
   tenant(name?: string): Promise<Tenant>;
 }

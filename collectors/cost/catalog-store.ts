@@ -73,7 +73,7 @@ function canonical(v: unknown): string {
 
 /** Loads a YAML or JSON catalogue file; adds it unless the same version is already stored. */
 export async function loadCatalogFile(db: Queryable, path: string): Promise<{ added: boolean; version: string }> {
-  const doc = parseCatalog(parseYaml(await readFile(path, 'utf8')));
+  const doc = parseCatalog(parseYaml(await readFile(path, 'utf8'), { maxAliasCount: 50 }));
   const { rows } = await db.query('SELECT document FROM price_catalogs WHERE version = $1', [doc.version]);
   if (rows[0]) {
     if (canonical(rows[0].document) !== canonical(doc)) {

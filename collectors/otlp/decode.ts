@@ -1,7 +1,9 @@
 // An OTLP/HTTP request body → a decoded ExportTraceServiceRequest, or an error that says
 // what is wrong with it (and becomes a 400, 413 or 415 before anything is stored).
-import { gunzipSync } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { Ajv, type ErrorObject } from 'ajv';
+import { isUtf8 } from 'node:buffer';
+import { jsonValueProblem } from '../../db/text.ts';
 import { OtlpJsonTraceRequest } from './json-schema.ts';
 import { decodeTraceRequest } from './proto.ts';
 
@@ -23,19 +25,38 @@ export function encodingOf(contentType: string | undefined): Encoding | undefine
   return undefined;
 }
 
-/** Undoes Content-Encoding, refusing to inflate past `maxBytes` (a small gzip can expand a lot). */
-export function inflate(body: Buffer, contentEncoding: string | undefined, maxBytes: number): Buffer {
+/**
+ * Undoes Content-Encoding, streaming: zlib inflates chunk by chunk on libuv's thread pool, so
+ * the event loop goes on serving other requests meanwhile, and the output is counted as it
+ * comes, so a small gzip that would expand past `maxBytes` is stopped there (413) instead of
+ * being inflated whole first.
+ */
+export async function inflate(body: Buffer, contentEncoding: string | undefined, maxBytes: number): Promise<Buffer> {
   const enc = (contentEncoding ?? 'identity').trim().toLowerCase();
   if (enc === 'identity' || enc === '') return body;
   if (enc !== 'gzip') throw new BodyError(415, `Content-Encoding "${enc}" is not supported: send gzip or an uncompressed body`);
-  try {
-    return gunzipSync(body, { maxOutputLength: maxBytes });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-      throw new BodyError(413, `the body inflates to more than ${maxBytes} bytes: send smaller batches`);
-    }
-    throw new BodyError(400, `the body is not valid gzip (Content-Encoding: gzip): ${(err as Error).message}`);
-  }
+  return new Promise<Buffer>((ok, fail) => {
+    const gz = createGunzip({ chunkSize: 256 * 1024 });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (err: BodyError | undefined) => {
+      if (done) return;
+      done = true;
+      if (err) {
+        gz.destroy();
+        fail(err);
+      } else ok(Buffer.concat(chunks, size));
+    };
+    gz.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) finish(new BodyError(413, `the body inflates to more than ${maxBytes} bytes: send smaller batches`));
+      else chunks.push(chunk);
+    });
+    gz.on('end', () => finish(undefined));
+    gz.on('error', (err) => finish(new BodyError(400, `the body is not valid gzip (Content-Encoding: gzip): ${err.message}`)));
+    gz.end(body);
+  });
 }
 
 function describe(e: ErrorObject): string {
@@ -56,12 +77,15 @@ export function decodeBody(body: Buffer, encoding: Encoding): object {
       throw new BodyError(400, `the body is not a protobuf ExportTraceServiceRequest: ${(err as Error).message}`);
     }
   }
+  if (!isUtf8(body)) throw new BodyError(400, 'the body is not valid UTF-8: send JSON encoded as UTF-8');
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch (err) {
     throw new BodyError(400, `the body is not valid JSON: ${(err as Error).message}`);
   }
+  const why = jsonValueProblem(parsed);
+  if (why) throw new BodyError(400, `the body ${why}`);
   return checkOtlpJson(parsed);
 }
 

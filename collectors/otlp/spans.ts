@@ -38,8 +38,17 @@ export interface SpanRow {
   dropped: { attributes?: number; events?: number; links?: number } | null;
 }
 
+/** Who sent the spans: a server's exporter (an authenticated token) or a browser (Faro). */
+export type SpanOrigin = 'server' | 'browser';
+
 export interface ConvertOptions {
   tenantId: string | null;
+  /**
+   * A browser can read the key it sends with and claim anything: its spans are never server
+   * spans (refused), never rolled up as requests, and carry pilothouse.origin=browser on
+   * their resource whatever service they name.
+   */
+  origin: SpanOrigin;
   /** spans starting before this (unix ns) are refused: their partition is past retention */
   oldestStartNs: bigint;
   /** spans starting after this (unix ns) are refused: a clock far ahead */
@@ -52,6 +61,8 @@ export interface Converted {
   /** distinct reasons, with how many spans each */
   reasons: Map<string, number>;
 }
+
+import { jsonValueProblem } from '../../db/text.ts';
 
 type Bytes = string | Uint8Array | undefined;
 type Obj = Record<string, any>;
@@ -121,6 +132,7 @@ function problem(s: Obj, traceId: string, spanId: string, parent: string, start:
   if (end < start) return 'endTimeUnixNano is before startTimeUnixNano';
   if (start < o.oldestStartNs) return 'span starts before the retention window';
   if (start > o.newestStartNs) return 'span starts more than an hour in the future';
+  if (o.origin === 'browser' && kind === KIND_SERVER) return 'a browser sends no server spans (kind 2): browser telemetry never counts as a server\'s requests';
   return undefined;
 }
 
@@ -141,6 +153,7 @@ export function convertRequest(req: Obj, o: ConvertOptions): Converted {
   const out: Converted = { rows: [], rejected: 0, reasons: new Map() };
   for (const rs of req.resourceSpans ?? []) {
     const resource = keyValues(rs.resource?.attributes);
+    if (o.origin === 'browser') resource['pilothouse.origin'] = 'browser';
     const service = typeof resource['service.name'] === 'string' && resource['service.name'] !== '' ? resource['service.name'] : 'unknown_service';
     const scopes: { scope?: Obj; spans?: Obj[] }[] = [
       ...(rs.scopeSpans ?? []).map((ss: Obj) => ({ scope: ss.scope, spans: ss.spans })),
@@ -177,6 +190,16 @@ export function convertRequest(req: Obj, o: ConvertOptions): Converted {
           ...(s.droppedEventsCount ? { events: Number(s.droppedEventsCount) } : {}),
           ...(s.droppedLinksCount ? { links: Number(s.droppedLinksCount) } : {}),
         };
+        const statusMessage = s.status?.message || null;
+        const traceState = s.traceState || null;
+        // Protobuf strings reach here unchecked by any JSON guard: what PostgreSQL cannot store is refused per span.
+        const bad = jsonValueProblem([service, name, statusMessage, traceState, attributes, resource, scope, events, links], 1_000);
+        if (bad) {
+          const why = `a name, attribute or status ${bad}`;
+          out.rejected++;
+          out.reasons.set(why, (out.reasons.get(why) ?? 0) + 1);
+          continue;
+        }
         out.rows.push({
           tenantId: o.tenantId,
           traceId,
@@ -189,11 +212,11 @@ export function convertRequest(req: Obj, o: ConvertOptions): Converted {
           name,
           kind,
           statusCode,
-          statusMessage: s.status?.message || null,
-          route: routeOf(kind, name, attributes),
+          statusMessage,
+          route: o.origin === 'server' ? routeOf(kind, name, attributes) : null,
           httpStatus,
           isError: statusCode === STATUS_ERROR || (httpStatus !== null && httpStatus >= 500),
-          traceState: s.traceState || null,
+          traceState,
           flags: s.flags ? Number(s.flags) : null,
           attributes,
           resource,

@@ -68,7 +68,8 @@ export async function storeRollupsOnly(db: Db, rows: SpanRow[]): Promise<StoreRe
   });
 }
 
-export async function storeSpans(db: Db, rows: SpanRow[]): Promise<StoreResult> {
+/** `rollUp`: count new server spans in the request rollups (never for browser telemetry). */
+export async function storeSpans(db: Db, rows: SpanRow[], o: { rollUp: boolean }): Promise<StoreResult> {
   if (rows.length === 0) return { stored: 0, duplicates: 0 };
   await ensurePartitions(db, 'spans', rows.map((r) => dayOf(r.startTime)));
   // Key order, so that two batches sharing spans (concurrent retries) lock them in the same order.
@@ -81,7 +82,7 @@ export async function storeSpans(db: Db, rows: SpanRow[]): Promise<StoreResult> 
       columnArrays(sorted),
     );
     const requests: RequestSpan[] = inserted
-      .filter((r) => r.kind === KIND_SERVER && r.route !== null)
+      .filter((r) => o.rollUp && r.kind === KIND_SERVER && r.route !== null)
       .map((r) => ({ tenantId: r.tenant_id, service: r.service, route: r.route, startUnixNano: BigInt(r.start), durationNs: BigInt(r.duration), isError: r.is_error }));
     // A fixed order of rollup rows, so two batches touching the same rows cannot deadlock.
     const rollups = rollUp(requests).sort((a, b) =>

@@ -15,7 +15,7 @@ export const Rejection = Type.Object({
 });
 export type Rejection = Static<typeof Rejection>;
 
-/** What happened to every event of a request: the answer of POST /api/v1/events. */
+/** What happened to every event of a request: the answer of POST /api/v1/tenants/{id}/events. */
 export const IngestResult = Type.Object({
   accepted: Type.Integer({ description: 'events stored now' }),
   duplicates: Type.Integer({ description: 'replays of events already stored (same source and id), absorbed' }),
@@ -87,13 +87,16 @@ async function ingestOnce(
     validIndex.push(index);
   });
   const started = performance.now();
-  const { stored } = await writeEvents(db, tenantId, valid, ctx.closedUntil);
+  const { stored, refused } = await writeEvents(db, tenantId, valid, ctx.closedUntil);
   const commitSeconds = (performance.now() - started) / 1000;
   const storedEvents: UsageEvent[] = [];
   stored.forEach((isNew, j) => {
-    if (isNew) storedEvents.push(valid[j]!);
+    const message = refused.get(j);
+    if (message !== undefined) rejections.push({ index: validIndex[j]!, id: valid[j]!.id, reason: 'invalid_correction', message });
+    else if (isNew) storedEvents.push(valid[j]!);
     else duplicateIndexes.push(validIndex[j]!);
   });
+  rejections.sort((a, b) => a.index - b.index);
   // After the commit, outside its transaction: workspace rows are not held locked while the
   // events are written, and the events are safe whatever happens here.
   await markActivity(db, tenantId, latestActivity(storedEvents, meters, now));

@@ -7,6 +7,8 @@ import type { UsageEvent } from './validate.ts';
 import { REJECTION_REASONS } from './validate.ts';
 
 const MAX_MODELS = 50;
+// What a model id looks like (claude-sonnet-4, openai/gpt-4.1, vertex:gemini-2.5); anything else is "unknown".
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,99}$/;
 const LLM_ERRORS = ['llm_authentication', 'llm_unavailable', 'out_of_credits', 'content_policy', 'rate_limited', 'timeout'];
 
 export interface UsageMetrics {
@@ -57,7 +59,7 @@ export function createUsageMetrics(registry: Registry): UsageMetrics {
 
   const models = new Set<string>();
   const modelLabel = (m: unknown): string => {
-    const name = typeof m === 'string' && m.length <= 100 ? m : 'unknown';
+    const name = typeof m === 'string' && MODEL_NAME.test(m) ? m : 'unknown';
     if (models.has(name)) return name;
     if (models.size < MAX_MODELS) {
       models.add(name);

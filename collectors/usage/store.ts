@@ -4,10 +4,11 @@
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Db, Queryable } from '../../db/pool.ts';
+import { checkCorrections } from './correcting.ts';
 import { eventKey } from './keys.ts';
 import type { UsageEvent } from './validate.ts';
 
-export const EVENT_COLUMNS = '(tenant_id, time, meter, quantity, source, event_id, subject, dimensions)';
+export const EVENT_COLUMNS = '(tenant_id, time, meter, quantity, source, event_id, subject, dimensions, corrects)';
 
 function copyText(v: string): string {
   return v.replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t'));
@@ -17,7 +18,7 @@ function copyText(v: string): string {
 export function copyRows(tenantId: string, events: readonly UsageEvent[]): string {
   let out = '';
   for (const e of events) {
-    out += `${tenantId}\t${e.time.toISOString()}\t${copyText(e.meter)}\t${e.quantity}\t${copyText(e.source)}\t${copyText(e.id)}\t${e.subject ?? '\\N'}\t${copyText(JSON.stringify(e.dimensions))}\n`;
+    out += `${tenantId}\t${e.time.toISOString()}\t${copyText(e.meter)}\t${e.quantity}\t${copyText(e.source)}\t${copyText(e.id)}\t${e.subject ?? '\\N'}\t${copyText(JSON.stringify(e.dimensions))}\t${e.corrects === undefined ? '\\N' : copyText(e.corrects)}\n`;
   }
   return out;
 }
@@ -65,8 +66,10 @@ export class ClosedPeriodChanged extends Error {}
 export const hourOf = (d: Date) => new Date(Math.floor(d.getTime() / 3600_000) * 3600_000);
 
 export interface WriteResult {
-  /** per event: true when stored now, false when its key was already taken (a duplicate) */
+  /** per event: true when stored now, false when its key was already taken (a duplicate) or it was refused */
   stored: boolean[];
+  /** correcting events refused under the write's locks, by position, with why */
+  refused: Map<number, string>;
 }
 
 const CLOSED_UNTIL_SQL = 'usage_closed_until()';
@@ -102,9 +105,9 @@ export async function copyKeys(client: pg.PoolClient, keyed: readonly { key: str
 export async function writeEvents(
   db: Db, tenantId: string, events: readonly UsageEvent[], checkedClosedUntil: Date | null = null,
 ): Promise<WriteResult> {
-  if (events.length === 0) return { stored: [] };
+  if (events.length === 0) return { stored: [], refused: new Map() };
   await ensurePartitions(db, events.map((e) => e.time));
-  const keyed = events.map((e, i) => ({ i, key: eventKey(tenantId, e.source, e.id), e }));
+  let keyed = events.map((e, i) => ({ i, key: eventKey(tenantId, e.source, e.id), e }));
   // The same key order in every transaction: two overlapping batches cannot deadlock.
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const client = await db.connect();
@@ -115,6 +118,12 @@ export async function writeEvents(
     ) as unknown as pg.QueryResult<{ until: Date | null }>[];
     const until = opened[1]!.rows[0]!.until;
     if ((until?.getTime() ?? null) !== (checkedClosedUntil?.getTime() ?? null)) throw new ClosedPeriodChanged();
+    const refused = await checkCorrections(client, tenantId, events);
+    if (refused.size > 0) keyed = keyed.filter((k) => !refused.has(k.i));
+    if (keyed.length === 0) {
+      await client.query('ROLLBACK');
+      return { stored: new Array<boolean>(events.length).fill(false), refused };
+    }
     const stored = new Array<boolean>(events.length).fill(false);
     const toCopy: UsageEvent[] = [];
     let fresh: Set<string> | undefined;
@@ -141,7 +150,7 @@ export async function writeEvents(
     const hours = dirtyHours(toCopy.map((e) => e.time));
     const dirty = hours.length === 0 ? '' : `INSERT INTO usage_dirty_hours (tenant_id, hour) SELECT ${client.escapeLiteral(tenantId)}, unnest(${client.escapeLiteral(`{${hours.map((h) => h.toISOString()).join(',')}}`)}::timestamptz[]); `;
     await client.query(`${dirty}COMMIT`);
-    return { stored };
+    return { stored, refused };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
     throw err;

@@ -9,7 +9,7 @@ const MAX_ABS_QUANTITY = 1e15;
 
 export const REJECTION_REASONS = [
   'malformed', 'unknown_meter', 'invalid_quantity', 'negative_quantity', 'too_old', 'in_future',
-  'unknown_subject', 'closed_period',
+  'unknown_subject', 'closed_period', 'invalid_correction',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
@@ -23,6 +23,8 @@ export interface UsageEvent {
   id: string;
   subject: string | null;
   dimensions: Record<string, string | number | boolean>;
+  /** the id of the event (same source) this one corrects; required when the quantity is negative */
+  corrects?: string;
 }
 
 export type Checked = { ok: true; event: UsageEvent } | { ok: false; reason: RejectionReason; message: string };
@@ -43,8 +45,11 @@ const reject = (reason: RejectionReason, message: string): Checked => ({ ok: fal
 export function checkEvent(raw: unknown, ctx: ValidationContext): Checked {
   const problem = envelopeProblem(raw);
   if (problem) return reject(problem.reason, problem.message);
-  const ev = raw as { id: string; source: string; type: string; time?: string; subject?: string; data: Record<string, unknown> };
+  const ev = raw as { id: string; source: string; type: string; time?: string; subject?: string; corrects?: unknown; data: Record<string, unknown> };
   if ([ev.id, ev.source, ev.subject ?? ''].some((s) => s.includes('\0'))) return reject('malformed', 'id, source and subject must not contain NUL characters');
+  if (ev.corrects !== undefined && (typeof ev.corrects !== 'string' || ev.corrects.length === 0 || ev.corrects.length > 200)) {
+    return reject('invalid_correction', 'corrects must be the id (1-200 characters) of the event, from the same source, that this event corrects');
+  }
 
   const meter = ctx.meters.get(ev.type);
   if (!meter) {
@@ -55,6 +60,10 @@ export function checkEvent(raw: unknown, ctx: ValidationContext): Checked {
   if (quantity < 0 && meter.aggregation !== 'sum') {
     return reject('negative_quantity', `data.quantity is negative, but ${meter.name} aggregates by ${meter.aggregation}: only sum meters take negative corrections (cancel the event instead)`);
   }
+  if (quantity < 0 && ev.corrects === undefined) {
+    return reject('invalid_correction', 'data.quantity is negative, which makes this a correction: name the event it corrects (its id, same source) in the corrects attribute');
+  }
+  if (ev.corrects === ev.id) return reject('invalid_correction', 'an event cannot correct itself: corrects names an earlier event');
 
   const time = ev.time === undefined ? ctx.now : new Date(ev.time);
   if (Number.isNaN(time.getTime())) return reject('malformed', `time "${ev.time}" is not a valid timestamp`);
@@ -79,7 +88,9 @@ export function checkEvent(raw: unknown, ctx: ValidationContext): Checked {
   if (meter.uniqueBy && (dimensions[meter.uniqueBy] === undefined)) {
     return reject('malformed', `data.${meter.uniqueBy} is missing: ${meter.name} counts its distinct values`);
   }
-  return { ok: true, event: { time, meter: meter.name, quantity: String(quantity), source: ev.source, id: ev.id, subject, dimensions } };
+  const event: UsageEvent = { time, meter: meter.name, quantity: String(quantity), source: ev.source, id: ev.id, subject, dimensions };
+  if (typeof ev.corrects === 'string') event.corrects = ev.corrects;
+  return { ok: true, event };
 }
 
 /** The subjects an event list names that look like workspace ids (to look up in one query). */

@@ -15,6 +15,7 @@ import { NODE_POOL_LABEL, REGION_LABEL } from '../workspaces/manifests.ts';
 import type { Queryable } from '../../db/pool.ts';
 import { HOUR_MS, hourOf } from './forecast.ts';
 import { readWarmPoolKnobs } from './knobs.ts';
+import { RESET_DAY_IN_FORCE } from '../../tenancy/tenants.ts';
 
 export const AUTOSCALER = 'headroom-autoscaler';
 
@@ -58,7 +59,7 @@ export function createAutoscalerController(opts: { schedule?: string; settings?:
         list.push({ at: r.at, region: r.region, pool: r.nodePool, resourceFactor: r.resourceFactor });
         byTenant.set(r.tenantId, list);
       }
-      const { rows: tenants } = await ctx.db.query(`SELECT id, resource_quota, budget_reset_day FROM tenants WHERE id = ANY($1::uuid[])`, [[...byTenant.keys()]]);
+      const { rows: tenants } = await ctx.db.query(`SELECT id, resource_quota, ${RESET_DAY_IN_FORCE} AS budget_reset_day FROM tenants WHERE id = ANY($1::uuid[])`, [[...byTenant.keys()]]);
       const views = tenants.map(quotaTenantOf);
       const [usage, deployments, namespace, priorityClass] = await Promise.all([
         usageOf(ctx.db, views, ctx.now),

@@ -11,6 +11,7 @@ import { TENANT_LABEL, namespaceFor } from '../workspaces/manifests.ts';
 import type { Controller } from '../runtime/types.ts';
 import { type QuotaAction, type QuotaObservation, type RunningWorkspace, type TenantQuotaView, decideQuota, warnKey } from './decide.ts';
 import { HOLDING_STATES, meterQueries, quotaTenantOf, usageOf } from '../../admission/usage.ts';
+import { RESET_DAY_IN_FORCE } from '../../tenancy/tenants.ts';
 
 export const QUOTA_ENFORCER = 'quota-enforcer';
 
@@ -28,7 +29,7 @@ export function createQuotaController(opts: { schedule?: string; registry?: Regi
     rate: { perMinute: 120, burst: 50 },
     async observe(ctx) {
       const { rows: tenants } = await ctx.db.query(
-        `SELECT id, resource_quota, budget_reset_day FROM tenants
+        `SELECT id, resource_quota, ${RESET_DAY_IN_FORCE} AS budget_reset_day FROM tenants
           WHERE resource_quota ? 'hard' OR resource_quota ? 'soft'`,
       );
       const ids = tenants.map((t) => t.id as string);

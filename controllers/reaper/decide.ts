@@ -3,6 +3,7 @@
 // paused for longer than the retention time. Pending and starting workspaces are never
 // reaped: an unschedulable pod is what makes the cluster autoscaler add a node.
 import type { Decision } from '../runtime/types.ts';
+import { boundedSetting } from '../../tenancy/tenant-config.ts';
 
 export const DEFAULT_IDLE_MINUTES = 30;
 export const DEFAULT_MAX_RUN_HOURS = 12;
@@ -39,14 +40,12 @@ export interface ReaperAction {
   expectedVersion: number;
 }
 
-const positive = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
-
-/** A tenant's limits from its config (`idleTimeoutMinutes`, `maxRunHours`, `pausedRetentionDays`), with defaults. */
+/** A tenant's limits from its config (`idleTimeoutMinutes`, `maxRunHours`, `pausedRetentionDays`), with defaults for values missing or out of bounds. */
 export function reaperLimits(config: Record<string, unknown> | null | undefined): ReaperLimits {
   return {
-    idleMinutes: positive(config?.idleTimeoutMinutes) ?? DEFAULT_IDLE_MINUTES,
-    maxRunHours: positive(config?.maxRunHours) ?? DEFAULT_MAX_RUN_HOURS,
-    retentionDays: positive(config?.pausedRetentionDays) ?? DEFAULT_RETENTION_DAYS,
+    idleMinutes: boundedSetting(config, 'idleTimeoutMinutes') ?? DEFAULT_IDLE_MINUTES,
+    maxRunHours: boundedSetting(config, 'maxRunHours') ?? DEFAULT_MAX_RUN_HOURS,
+    retentionDays: boundedSetting(config, 'pausedRetentionDays') ?? DEFAULT_RETENTION_DAYS,
   };
 }
 

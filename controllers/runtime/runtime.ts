@@ -8,7 +8,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Db } from '../../db/pool.ts';
 import { withTransaction } from '../../db/pool.ts';
-import type { Kube } from '../../kube/client.ts';
+import { describeKubeError, type Kube } from '../../kube/client.ts';
 import { closeInterrupted, finishAction, recentlyRecordedDryRun, recordDecision, type Fence } from './audit.ts';
 import type { Elector, Leadership } from './elector.ts';
 import { holdsLease } from './lease.ts';
@@ -93,7 +93,7 @@ function createMetrics(registry: Registry | undefined): Metrics {
   };
 }
 
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const message = (err: unknown) => describeKubeError(err);
 
 export class ControllerRuntime {
   readonly holder: string;

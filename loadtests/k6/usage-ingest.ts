@@ -7,21 +7,23 @@ const SCENARIO = 'usage-ingest';
 const EVENTS_PER_BATCH = 50;
 export const options = optionsOf(SCENARIO);
 
-export function setup(): { token: string } {
+export function setup(): { token: string; tenantId: string } {
   const tenant = api<{ id: string }>('POST', '/api/v1/tenants', { name: `k6-usage-${Date.now()}`, plan: 'enterprise' });
-  return api<{ token: string }>('POST', `/api/v1/tenants/${tenant.id}/tokens`, { name: 'k6 ingest', role: 'ingest' });
+  // Billable usage is written only by a platform collector token.
+  const { token } = api<{ token: string }>('POST', '/api/v1/platform/tokens', { name: 'k6 collector', role: 'collector' });
+  return { token, tenantId: tenant.id };
 }
 
-export default function (data: { token: string }): void {
+export default function (data: { token: string; tenantId: string }): void {
   const id = uniqueId();
   const time = new Date().toISOString();
   const batch = Array.from({ length: EVENTS_PER_BATCH }, (_, k) => ({
     specversion: '1.0', id: `${id}-${k}`, source: '/k6/gateway', type: 'llm.tokens', time,
     data: { quantity: 100 + k, model: 'claude-sonnet-4', kind: 'prompt' },
   }));
-  const res = http.post(`${BASE_URL}/api/v1/events`, JSON.stringify(batch), {
+  const res = http.post(`${BASE_URL}/api/v1/tenants/${data.tenantId}/events`, JSON.stringify(batch), {
     headers: { authorization: `Bearer ${data.token}`, 'content-type': 'application/cloudevents-batch+json' },
-    tags: { route: 'POST /api/v1/events' },
+    tags: { route: 'POST /api/v1/tenants/:tenantId/events' },
   });
   check(res, { 'batch accepted': (r) => r.status === 200 || r.status === 207 });
 }

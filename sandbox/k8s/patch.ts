@@ -78,7 +78,7 @@ export function strategicMerge(target: unknown, patch: unknown, path: string[] =
 export function applyPatch(type: PatchType, current: unknown, body: unknown): Record<string, any> {
   let patch = body;
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
-    try { patch = type === 'apply' ? parseYaml(String(body)) : JSON.parse(String(body)); } catch (err) {
+    try { patch = type === 'apply' ? parseYaml(String(body), { maxAliasCount: 50 }) : JSON.parse(String(body)); } catch (err) {
       throw badRequest(`error decoding patch: ${(err as Error).message}`);
     }
   }

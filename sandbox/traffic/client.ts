@@ -59,8 +59,8 @@ export class PilothouseClient {
     return this.call<WorkspaceView>('workspaces', 'DELETE', `/api/v1/tenants/${tenantId}/workspaces/${workspaceId}`, token);
   }
 
-  sendEvents(token: string, events: unknown[]) {
-    return this.call<{ accepted: number; duplicates: number; rejected: number }>('events', 'POST', '/api/v1/events', token, events, 'application/cloudevents-batch+json');
+  sendEvents(token: string, tenantId: string, events: unknown[]) {
+    return this.call<{ accepted: number; duplicates: number; rejected: number }>('events', 'POST', `/api/v1/tenants/${tenantId}/events`, token, events, 'application/cloudevents-batch+json');
   }
 
   sendTraces(token: string, request: unknown) {

@@ -1,7 +1,8 @@
 // One synthetic tenant: its people open workspaces, an agent works in each for a while,
 // goes idle, gets paused (by the person or the idle reaper), is resumed, and now and then
-// archived. Every step goes through Pilothouse's own API; the agent's usage and traces go
-// through the ingestion endpoints with the tenant's ingest token.
+// archived. Every step goes through Pilothouse's own API; the agent's usage goes through the
+// usage endpoint with the platform's collector token (the runtime meters, not the tenant),
+// its traces through the OTLP endpoint with the tenant's ingest token.
 import type { Random } from '../fleet/random.ts';
 import { between } from '../fleet/random.ts';
 import type { PilothouseClient, WorkspaceView } from './client.ts';
@@ -12,8 +13,10 @@ export interface TenantIdentity {
   name: string;
   /** a tenant admin token: workspaces:write */
   adminToken: string;
-  /** a tenant ingest token: usage:ingest, telemetry:ingest */
+  /** a tenant ingest token: telemetry:ingest (the tenant's own traces) */
   ingestToken: string;
+  /** the platform's collector token (usage:ingest for every tenant), as the runtime holds it */
+  collectorToken: string;
   /** how many workspaces its people keep open */
   workspaces: number;
 }
@@ -170,7 +173,7 @@ export class SyntheticTenant {
     // Batches refused for load are sent again next round with the same ids (absorbed if stored).
     const batch = [...this.unsent.splice(0), ...events].slice(-1000);
     if (batch.length && this.client.available('events')) {
-      const res = await this.client.sendEvents(this.who.ingestToken, batch);
+      const res = await this.client.sendEvents(this.who.collectorToken, this.who.id, batch);
       if (res && res.status < 300) {
         this.counters.events += res.body?.accepted ?? 0;
         this.counters.duplicates += res.body?.duplicates ?? 0;

@@ -24,12 +24,30 @@ export function hasPermission(p: Principal, permission: Permission, tenantId?: s
   return role !== undefined && TENANT_ROLE_PERMISSIONS[role].includes(permission);
 }
 
-/** The tenants a caller may see; undefined means all of them (platform roles). */
+/** The tenants whose rows a caller may read; undefined means all of them (platform roles
+ *  that list tenants). A role without tenant:read (ingest, collector) sees none. */
 export function visibleTenants(p: Principal): string[] | undefined {
-  return p.platformRole ? undefined : [...p.tenantRoles.keys()];
+  if (hasPermission(p, 'tenants:list')) return undefined;
+  return [...p.tenantRoles].filter(([, role]) => TENANT_ROLE_PERMISSIONS[role].includes('tenant:read')).map(([id]) => id);
 }
 
 /** Actor string recorded in audit trails and transitions. */
 export function actorOf(p: Principal): string {
   return `${p.kind}:${p.id}`;
+}
+
+/**
+ * Whether the caller reads the console's shared reference data (fleet mode, price catalogues):
+ * a platform reader, or a member of some tenant. Machine credentials (ingest, collector) do
+ * not: they write telemetry and usage, and learn nothing else.
+ */
+export function readsReferenceData(p: Principal): boolean {
+  return hasPermission(p, 'tenants:list') || [...p.tenantRoles.values()].some((role) => TENANT_ROLE_PERMISSIONS[role].includes('tenant:read'));
+}
+
+export class NotAReaderError extends Error {
+  readonly statusCode = 403;
+  constructor() {
+    super('this credential writes telemetry or usage only: read with a member\'s or a platform reader\'s credential');
+  }
 }

@@ -32,7 +32,8 @@ export const TENANT_ROLE_PERMISSIONS: Record<TenantRole, readonly Permission[]> 
   owner: ['tenant:read', 'tenant:update', 'members:read', 'members:write', 'tokens:read', 'tokens:write', 'workspaces:read', 'workspaces:write', 'usage:read', 'telemetry:read', 'telemetry:write', 'controllers:read'],
   admin: ['tenant:read', 'members:read', 'members:write', 'tokens:read', 'tokens:write', 'workspaces:read', 'workspaces:write', 'usage:read', 'telemetry:read', 'telemetry:write', 'controllers:read'],
   member: ['tenant:read', 'members:read', 'workspaces:read', 'workspaces:write', 'usage:read', 'telemetry:read', 'controllers:read'],
-  ingest: ['usage:ingest', 'telemetry:ingest'],
+  // A tenant-minted credential: its own apps' traces, never billable usage or corrections.
+  ingest: ['telemetry:ingest'],
 };
 
 export const PLATFORM_ROLE_PERMISSIONS: Record<PlatformRole, readonly Permission[]> = {
@@ -45,6 +46,7 @@ export const PLATFORM_ROLE_PERMISSIONS: Record<PlatformRole, readonly Permission
 export const PLATFORM_TOKEN_ROLE_GRANTS: Record<PlatformTokenRole, readonly Permission[]> = {
   loadtest: ['loadtests:write'],
   alerts: ['alerts:ingest'],
+  collector: ['usage:ingest', 'telemetry:ingest'],
 };
 
 export function isPlatformTokenRole(role: string): role is PlatformTokenRole {

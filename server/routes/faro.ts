@@ -12,11 +12,17 @@ import { AppRateLimit } from '../../collectors/faro/rate-limit.ts';
 import { FaroPayload, type FaroPayloadT } from '../../collectors/faro/schema.ts';
 import { storeRumBatch } from '../../collectors/faro/store.ts';
 import { BodyError, checkOtlpJson, inflate } from '../../collectors/otlp/decode.ts';
+import { parseJsonBody } from '../plugins/input-guard.ts';
+import { clientErrorOf } from '../pg-errors.ts';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { decodeBounded } from '../decode-queue.ts';
 import { ingestTraces } from '../../collectors/otlp/ingest.ts';
 import { retentionStart } from '../../collectors/partitions.ts';
 
 export const MAX_PAYLOAD_BYTES = 5 * 1024 * 1024;
-const MAX_INFLATED_BYTES = 20 * 1024 * 1024;
+// Inflated, a batch may be as large as a plain one: the SDK does not compress, and a bound on
+// what is parsed bounds how long one batch holds the event loop.
+const MAX_INFLATED_BYTES = MAX_PAYLOAD_BYTES;
 const ALLOWED_HEADERS = 'content-type, content-encoding, x-api-key, x-faro-session-id, idempotency-key';
 /** How long an API key lookup is trusted: a flood of batches should not each cost a query. */
 const KEY_CACHE_MS = 30_000;
@@ -71,7 +77,12 @@ export default async function faro(app: FastifyInstance) {
     let status = err.statusCode ?? 500;
     let message = err.message;
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = `the payload is too large: at most ${MAX_PAYLOAD_BYTES} bytes (5 MiB) per batch`;
-    if (status >= 500) {
+    // A value the database refuses is the sender's to fix: a 400, never a 503 that invites a retry.
+    const fromDb = clientErrorOf(err);
+    if (fromDb) {
+      status = fromDb.status;
+      message = fromDb.message;
+    } else if (status >= 500) {
       req.log.error({ err }, 'faro batch not stored');
       status = 503;
       message = 'the batch could not be stored now: retry later';
@@ -108,13 +119,12 @@ export default async function faro(app: FastifyInstance) {
       fail(403, `origin ${req.headers.origin} may not send for app ${rumApp.name}: add it to the app's allowed origins`);
     }
     if (!Buffer.isBuffer(req.body)) fail(400, 'the body is empty: send a Faro batch ({"meta": …})');
-    let payload: unknown;
-    try {
-      payload = JSON.parse(inflate(req.body, req.headers['content-encoding'], MAX_INFLATED_BYTES).toString('utf8'));
-    } catch (err) {
-      if (err instanceof BodyError) throw err;
-      fail(400, `the body is not valid JSON: ${(err as Error).message}`);
-    }
+    const body = req.body;
+    const payload = await decodeBounded(async () => {
+      const inflated = await inflate(body, req.headers['content-encoding'], MAX_INFLATED_BYTES);
+      await nextTurn();
+      return parseJsonBody(inflated);
+    });
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) fail(400, 'the body must be a JSON object with "meta"');
     if (!checkPayload(payload)) fail(400, `not a Faro batch: ${describe(checkPayload.errors![0]!)}`);
     const batch = payload as FaroPayloadT;
@@ -130,7 +140,8 @@ export default async function faro(app: FastifyInstance) {
     const idem = req.headers['idempotency-key'];
     const outcome = await storeRumBatch(app.db, rumApp.id, typeof idem === 'string' && idem.length <= 200 ? idem : undefined, rows);
     if (outcome === 'stored' && traces) {
-      await ingestTraces(app.db, traces, { tenantId: rumApp.tenantId, retentionDays: app.config.TELEMETRY_RETENTION_DAYS, now });
+      // Browser telemetry: never server spans, never the request rollups SLOs read.
+      await ingestTraces(app.db, traces, { tenantId: rumApp.tenantId, origin: 'browser', retentionDays: app.config.TELEMETRY_RETENTION_DAYS, now });
     }
     batches.inc({ outcome });
     cors(req, reply);

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { DemoFleet, DemoTraffic } from '../cluster.ts';
+import { NotAReaderError, hasPermission, readsReferenceData } from '../auth/principal.ts';
 
 const FleetMode = Type.Object({
   mode: Type.Union([Type.Literal('simulated'), Type.Literal('kubeconfig'), Type.Literal('in-cluster'), Type.Literal('none')]),
@@ -23,14 +24,18 @@ export default async function fleetMode(app: FastifyInstance) {
   app.get('/api/v1/fleet/mode', {
     config: { auth: { authenticated: true } },
     schema: { tags: ['fleet'], summary: 'Whether the fleet is real or the simulated demo fleet', response: { 200: FleetMode } },
-  }, async () => {
+  }, async (req) => {
+    const p = req.principal!;
+    if (!readsReferenceData(p)) throw new NotAReaderError();
     const c = app.cluster;
-    const traffic = c.traffic?.();
+    // Members learn whether the fleet is simulated; its pools, prices and traffic are the platform's.
+    const details = hasPermission(p, 'fleet:read');
+    const traffic = details ? c.traffic?.() : undefined;
     return {
       mode: c.mode,
       simulated: c.mode === 'simulated',
       message: MESSAGES[c.mode],
-      ...(c.fleet ? { fleet: c.fleet() } : {}),
+      ...(details && c.fleet ? { fleet: c.fleet() } : {}),
       ...(traffic ? { traffic } : {}),
     };
   });

@@ -13,10 +13,13 @@ import { encodeStatus, encodeTraceResponse } from '../../collectors/otlp/proto.t
 import { applyTelemetryRetention } from '../../collectors/retention.ts';
 import { errors } from '../schemas.ts';
 import { createForwarder, ForwardError, parseHeaders } from '../../collectors/otlp/forward.ts';
+import { clientErrorOf } from '../pg-errors.ts';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { decodeBounded } from '../decode-queue.ts';
 
 /** Largest body on the wire, and once inflated. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
-export const MAX_INFLATED_BYTES = 32 * 1024 * 1024;
+export const MAX_INFLATED_BYTES = 16 * 1024 * 1024;
 
 const CONTENT_TYPES = ['application/json', 'application/x-protobuf', 'application/protobuf'];
 
@@ -73,11 +76,15 @@ export default async function otlp(app: FastifyInstance) {
     let message = err.message;
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = `the body is too large: at most ${MAX_BODY_BYTES} bytes per request; send smaller batches`;
     if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_BODY') status = 400;
+    const fromDb = clientErrorOf(err);
     if (err instanceof ForwardError) {
       req.log.warn({ err }, 'span batch stored but not forwarded; the sender will retry');
       status = 503;
       message = `${err.message}: retry later`;
       reply.header('retry-after', '5');
+    } else if (fromDb) {
+      status = fromDb.status;
+      message = fromDb.message;
     } else if (status >= 500) {
       if (transient(err)) {
         req.log.warn({ err }, 'span batch not stored; the sender will retry');
@@ -106,9 +113,13 @@ export default async function otlp(app: FastifyInstance) {
   }, async (req, reply) => {
     const encoding = encodingOf(req.headers['content-type']);
     if (!encoding || !Buffer.isBuffer(req.body)) throw new BodyError(400, 'the body is empty: send an ExportTraceServiceRequest');
-    const body = inflate(req.body, req.headers['content-encoding'], MAX_INFLATED_BYTES);
-    const request = decodeBody(body, encoding);
-    const result = await ingestTraces(app.db, request, { tenantId: req.tenantId, retentionDays: app.config.TELEMETRY_RETENTION_DAYS, storage: app.config.SPAN_STORAGE });
+    const raw = req.body;
+    const request = await decodeBounded(async () => {
+      const body = await inflate(raw, req.headers['content-encoding'], MAX_INFLATED_BYTES);
+      await nextTurn();
+      return decodeBody(body, encoding);
+    });
+    const result = await ingestTraces(app.db, request, { tenantId: req.tenantId, origin: 'server', retentionDays: app.config.TELEMETRY_RETENTION_DAYS, storage: app.config.SPAN_STORAGE });
     // After the commit: a failed forward is retried by the sender, and its repeat absorbed.
     if (forwarder && result.stored + result.duplicates > 0) {
       await forwarder.forward(req.body, { contentType: String(req.headers['content-type']), contentEncoding: req.headers['content-encoding'], tenantId: req.tenantId });

@@ -5,7 +5,7 @@ import { AGGREGATIONS, createMeter, listMeters } from '../../collectors/usage/me
 import { PriceCatalog } from '../../collectors/cost/catalog.ts';
 import { addCatalog, listCatalogs } from '../../collectors/cost/catalog-store.ts';
 import { closeMonth } from '../../collectors/usage/close.ts';
-import { actorOf } from '../auth/principal.ts';
+import { NotAReaderError, actorOf, hasPermission, readsReferenceData } from '../auth/principal.ts';
 import { DateTime, Uuid, errors, literals } from '../schemas.ts';
 
 const Meter = Type.Object({
@@ -47,7 +47,13 @@ export default async function pricing(app: FastifyInstance) {
   app.get('/api/v1/price-catalogs', {
     config: { auth: { authenticated: true } },
     schema: { tags: ['pricing'], summary: 'Price catalogue versions, oldest first', response: { 200: Type.Array(StoredCatalog) } },
-  }, async () => listCatalogs(app.db));
+  }, async (req) => {
+    const p = req.principal!;
+    if (!readsReferenceData(p)) throw new NotAReaderError();
+    // Who added a version (a file path, a token or user id) is the platform's to know.
+    const all = await listCatalogs(app.db);
+    return hasPermission(p, 'tenants:list') ? all : all.map((c) => ({ ...c, createdBy: null }));
+  });
 
   app.post<{ Body: Static<typeof PriceCatalog> }>('/api/v1/price-catalogs', {
     config: { auth: { permission: 'prices:write' } },

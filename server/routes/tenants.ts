@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { createTenant, deleteTenant, getTenant, listTenants, updateTenant, PLANS } from '../../tenancy/tenants.ts';
-import { visibleTenants } from '../auth/principal.ts';
-import { JsonObject, Tenant, TenantName, TenantParams, errors, literals } from '../schemas.ts';
+import { hasPermission, visibleTenants } from '../auth/principal.ts';
+import { Tenant, TenantName, TenantParams, errors, literals } from '../schemas.ts';
+import { TenantConfig } from '../../tenancy/tenant-config.ts';
 import { ResourceQuotaSpec, quotaProblems } from '../../tenancy/quotas.ts';
 import { InvalidError } from '../../tenancy/errors.ts';
 
@@ -20,8 +21,8 @@ const Quota = {
   plan: Type.Optional(literals(PLANS)),
   resourceQuota: Type.Optional(ResourceQuotaSpec),
 };
-const CreateBody = Type.Object({ name: TenantName, config: Type.Optional(JsonObject), ...Budget, ...Quota }, { additionalProperties: false });
-const PatchBody = Type.Object({ name: Type.Optional(TenantName), config: Type.Optional(JsonObject), ...Budget }, { additionalProperties: false });
+const CreateBody = Type.Object({ name: TenantName, config: Type.Optional(TenantConfig), ...Budget, ...Quota }, { additionalProperties: false });
+const PatchBody = Type.Object({ name: Type.Optional(TenantName), config: Type.Optional(TenantConfig), ...Budget }, { additionalProperties: false });
 const QuotaBody = Type.Object(Quota, { additionalProperties: false, minProperties: 1 });
 
 export default async function tenants(app: FastifyInstance) {
@@ -46,14 +47,19 @@ export default async function tenants(app: FastifyInstance) {
   app.patch<{ Params: Static<typeof TenantParams>; Body: Static<typeof PatchBody> }>('/api/v1/tenants/:tenantId', {
     config: { auth: { permission: 'tenant:update' } },
     schema: { tags: ['tenants'], summary: 'Rename, configure, set the budget', params: TenantParams, body: PatchBody, response: { 200: Tenant, ...errors(400, 404, 409) } },
-  }, async (req) => updateTenant(app.db, req.params.tenantId, req.body));
+  }, async (req) => {
+    // Only a caller who sees every tenant is told that a name is taken; to anyone else that
+    // answer would say another tenant exists.
+    const uniqueName = hasPermission(req.principal!, 'tenants:list');
+    return updateTenant(app.db, req.params.tenantId, req.body, { uniqueName });
+  });
 
   app.put<{ Params: Static<typeof TenantParams>; Body: Static<typeof QuotaBody> }>('/api/v1/tenants/:tenantId/quota', {
     config: { auth: { permission: 'quota:write' } },
     schema: { tags: ['tenants'], summary: 'Set the plan and resource quota (platform admins)', params: TenantParams, body: QuotaBody, response: { 200: Tenant, ...errors(400, 404) } },
   }, async (req) => {
     checkQuota(req.body);
-    return updateTenant(app.db, req.params.tenantId, req.body);
+    return updateTenant(app.db, req.params.tenantId, req.body, { uniqueName: true });
   });
 
   app.delete<{ Params: Static<typeof TenantParams> }>('/api/v1/tenants/:tenantId', {

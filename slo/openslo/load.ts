@@ -12,6 +12,9 @@ export interface RawDoc {
   lineOf(path: readonly (string | number)[]): number | undefined;
 }
 
+/** Aliases a document may expand: a spec needs a handful; a "billion laughs" needs thousands. */
+export const MAX_ALIAS_COUNT = 50;
+
 export function parseYaml(text: string, file: string): { docs: RawDoc[]; problems: SpecProblem[] } {
   const lines = new LineCounter();
   const parsed = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false });
@@ -30,7 +33,14 @@ export function parseYaml(text: string, file: string): { docs: RawDoc[]; problem
       }
       return undefined;
     };
-    const value = document.toJS() as unknown;
+    let value: unknown;
+    try {
+      value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      // An alias that names no anchor, or more alias expansions than a spec needs (an alias bomb).
+      problems.push({ file, line: lines.linePos(document.range[0]).line, field: '(YAML)', message: (err as Error).message.split('\n')[0] ?? 'the document cannot be read', fix: `define each anchor before its aliases, and use at most ${MAX_ALIAS_COUNT} aliases` });
+      continue;
+    }
     // A YAML list of objects is several documents (the go-sdk and oslo write them so).
     if (Array.isArray(value)) value.forEach((item, i) => docs.push({ file, value: item, lineOf: (path) => lineOf([i, ...path]) }));
     else docs.push({ file, value, lineOf });

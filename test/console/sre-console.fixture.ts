@@ -6,7 +6,7 @@ import { bearer, buildTestApp, type TestApp } from '../helper.ts';
 import { startTestCluster } from '../controllers/cluster.ts';
 import { transitionWorkspace } from '../../tenancy/workspaces.ts';
 import { ingestTraces } from '../../collectors/otlp/ingest.ts';
-import { postBatch, usageEvent } from '../collectors/usage/fixtures.ts';
+import { collector, postBatch, usageEvent } from '../collectors/usage/fixtures.ts';
 import { loadPrices } from '../../collectors/usage/jobs.ts';
 
 export interface SreFixture {
@@ -54,9 +54,9 @@ export async function sreFixture(): Promise<SreFixture> {
         ],
       }] }],
     }],
-  }, { tenantId: acme.id, retentionDays: 7 });
+  }, { tenantId: acme.id, origin: 'server', retentionDays: 7 });
 
-  const ingest = await t.token('ingest', acme.id);
+  const ingest = await collector(t, acme.id);
   const time = new Date(at - 60_000).toISOString();
   await postBatch(t.app, ingest, [
     usageEvent({ time, subject: running.id }, { quantity: 2_000_000, model: 'claude-sonnet-4-5', kind: 'prompt' }),

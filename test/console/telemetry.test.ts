@@ -90,7 +90,7 @@ test('the trace explorer lists a slow request and opens it as a waterfall', { sk
         span(randomBytes(8).toString('hex'), root, 'pull image', 3, 10, 1500),
       ] }],
     }],
-  }, { tenantId: tenant.id, retentionDays: 7 });
+  }, { tenantId: tenant.id, origin: 'server', retentionDays: 7 });
 
   const { base, page, errors } = await signedInAdmin(t);
   await page.goto(`${base}/traces?tenant=${tenant.id}&min=1000`);

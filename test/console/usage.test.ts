@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { skipWithout } from '../tools.ts';
 import { bearer, buildTestApp } from '../helper.ts';
-import { postBatch, usageEvent } from '../collectors/usage/fixtures.ts';
+import { postBatch, usageEvent, collector } from '../collectors/usage/fixtures.ts';
 
 const skip = skipWithout('chromium');
 
@@ -18,8 +18,8 @@ test('a platform admin sees a tenant\'s usage chart and priced report, and compa
   const acme = await t.tenant('Acme');
   const globex = await t.tenant('Globex');
   const time = new Date(Math.max(Date.now() - 3600_000, Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1))).toISOString();
-  await postBatch(t.app, await t.token('ingest', acme.id), [usageEvent({ time }, { quantity: 1_500_000, model: 'big' })]);
-  await postBatch(t.app, await t.token('ingest', globex.id), [usageEvent({ time }, { quantity: 500_000, model: 'big' })]);
+  await postBatch(t.app, await collector(t, acme.id), [usageEvent({ time }, { quantity: 1_500_000, model: 'big' })]);
+  await postBatch(t.app, await collector(t, globex.id), [usageEvent({ time }, { quantity: 500_000, model: 'big' })]);
 
   const { page, errors } = await signedInAdmin(t);
   await navigate(page, 'Usage');

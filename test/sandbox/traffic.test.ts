@@ -13,7 +13,7 @@ const baseUrl = await t.app.listen({ port: 0, host: '127.0.0.1' });
 
 async function identity(workspaces: number): Promise<TenantIdentity> {
   const tenant = await t.tenant();
-  return { id: tenant.id, name: tenant.name, adminToken: await t.token('admin', tenant.id), ingestToken: await t.token('ingest', tenant.id), workspaces };
+  return { id: tenant.id, name: tenant.name, adminToken: await t.token('admin', tenant.id), ingestToken: await t.token('ingest', tenant.id), collectorToken: await t.token('collector'), workspaces };
 }
 
 const counters = (): Counters => ({ events: 0, duplicates: 0, rejected: 0, spans: 0, apiCalls: 0, errors: 0, refusals: 0 });

@@ -2,10 +2,10 @@
 // its permissions promise. New routes are covered without touching this file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import cookie from '@fastify/cookie';
 import { bearer, buildTestApp } from '../helper.ts';
+import { fillUrl } from './route-walk.ts';
 import auth from '../../server/auth/plugin.ts';
 import {
   PLATFORM_ROLES, PLATFORM_ROLE_PERMISSIONS, PLATFORM_TOKEN_ROLES, PLATFORM_TOKEN_ROLE_GRANTS, TENANT_ROLES, TENANT_ROLE_PERMISSIONS, isTenantScoped,
@@ -15,12 +15,6 @@ import {
 const t = await buildTestApp();
 const routes = t.app.routeAuth.filter((r) => r.method !== 'HEAD' && !r.url.startsWith('/api/docs'));
 
-function fillUrl(url: string, tenantId: string): string {
-  return url
-    .replace(':tenantId', tenantId)
-    .replace(/:[A-Za-z]+/g, () => randomUUID())
-    .replace('*', 'x');
-}
 
 const payloadFor = (method: string) => (['POST', 'PUT', 'PATCH'].includes(method) ? {} : undefined);
 
@@ -59,7 +53,8 @@ const WHO: Who[] = [
 ];
 
 function allowed(who: Who, permission: Permission, scope: 'own' | 'other' | 'platform', ownTenantRule = false, platformAllowed = false): boolean {
-  if (who.machine) return scope === 'platform' && (!ownTenantRule || platformAllowed) && PLATFORM_TOKEN_ROLE_GRANTS[who.machine].includes(permission);
+  // A token-only platform role holds its grants everywhere (the collector writes usage for any tenant it names).
+  if (who.machine) return (!ownTenantRule || platformAllowed) && PLATFORM_TOKEN_ROLE_GRANTS[who.machine].includes(permission);
   // A route acting in the caller's own tenant has none to offer a platform role, unless it
   // also acts for the platform itself.
   if (who.platform) return (!ownTenantRule || platformAllowed) && PLATFORM_ROLE_PERMISSIONS[who.platform].includes(permission);

@@ -2,8 +2,8 @@
 // with a 4xx that explains itself, and the database is exactly as it was.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { bearer, buildTestApp } from '../helper.ts';
+import { fillUrl, snapshot as snapshotOf, tokenFor as tokenOf, writeRoutes } from './route-walk.ts';
 
 const t = await buildTestApp();
 const admin = await t.token('admin');
@@ -14,22 +14,10 @@ await t.app.inject({ url: '/api/v1/me', headers: bearer(admin) });
 // the body, so they are tried with a tenant token that may use them.
 const ingest = await t.token('ingest', tenant.id);
 await t.app.inject({ url: '/api/v1/me', headers: bearer(ingest) });
-const tokenFor = (r: { auth: object }) => ('tenant' in r.auth ? ingest : admin);
-const writes = t.app.routeAuth.filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method) && 'permission' in r.auth);
-
-async function snapshot(): Promise<string> {
-  const { rows } = await t.db.query(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`,
-  );
-  const counts: string[] = [];
-  for (const { table_name } of rows) {
-    const c = await t.db.query(`SELECT count(*)::int AS n, md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) AS h FROM "${table_name}" x`);
-    counts.push(`${table_name}:${c.rows[0].n}:${c.rows[0].h}`);
-  }
-  return counts.join('\n');
-}
-
-const url = (u: string) => u.replace(':tenantId', tenant.id).replace(/:[A-Za-z]+/g, () => randomUUID());
+const tokenFor = (r: Parameters<typeof tokenOf>[0]) => tokenOf(r, { platform: admin, tenant: ingest });
+const writes = writeRoutes(t.app.routeAuth);
+const snapshot = () => snapshotOf(t.db);
+const url = (u: string) => fillUrl(u, tenant.id);
 
 const CASES: { name: string; body: string; contentType?: string; statuses: number[] }[] = [
   { name: 'malformed JSON', body: '{"name": ', statuses: [400] },

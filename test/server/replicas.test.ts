@@ -40,7 +40,7 @@ after(() => Promise.all(replicas.map((r) => r.stop('SIGKILL'))));
 const live = () => replicas.filter((r) => !r.exited());
 
 const tenant = await createTenant(db.pool, { name: 'replicated' });
-const ingest = (await createToken(db.pool, { name: 'gateway', tenantId: tenant.id, role: 'ingest' })).secret;
+const ingest = (await createToken(db.pool, { name: 'gateway', tenantId: null, role: 'collector' })).secret;
 const member = (await createToken(db.pool, { name: 'dev', tenantId: tenant.id, role: 'member' })).secret;
 const admin = (await createToken(db.pool, { name: 'admin', tenantId: null, role: 'admin' })).secret;
 
@@ -75,7 +75,7 @@ test('usage batches spread over three replicas, with duplicates and retries, sum
   // batch again, which the Service may route to another replica.
   const send = async (replica: number, events: unknown[]) => {
     for (let attempt = 0; ; attempt++) {
-      const r = await call(replicas[(replica + attempt) % 3]!, 'POST', '/api/v1/events', {
+      const r = await call(replicas[(replica + attempt) % 3]!, 'POST', `/api/v1/tenants/${tenant.id}/events`, {
         token: ingest, body: events, headers: { 'content-type': 'application/cloudevents-batch+json' },
       });
       if (r.status !== 429 || attempt > 50) return r;

@@ -49,9 +49,9 @@ interface Batch { events: unknown[]; ackedAt: number }
 test('restore after losing the data folder brings back what was archived: RPO within archive_timeout, RTO under 5 minutes', async (t) => {
   server = await startPilothouse(env, 60_000);
   const tenant = cli('tenant', 'create', 'drill');
-  const token = cli('token', 'create', '--tenant', tenant, '--role', 'ingest');
+  const token = cli('token', 'create', '--platform', '--role', 'collector');
   let n = 0;
-  const post = async (events: unknown[]) => fetch(`${server!.base}/api/v1/events`, {
+  const post = async (events: unknown[]) => fetch(`${server!.base}/api/v1/tenants/${tenant}/events`, {
     method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/cloudevents-batch+json' }, body: JSON.stringify(events),
   });
   const write = async (): Promise<Batch> => {

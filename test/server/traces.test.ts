@@ -24,7 +24,7 @@ const span = (s: S) => ({
 });
 const send = (tenantId: string | null, service: string, spans: S[]) => ingestTraces(t.db, {
   resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ spans: spans.map(span) }] }],
-}, { tenantId, retentionDays: 7 });
+}, { tenantId, origin: 'server', retentionDays: 7 });
 
 const slow = { traceId: hex(16), root: hex(8), db: hex(8), cache: hex(8) };
 await send(acme.id, 'api', [

@@ -1536,249 +1536,6 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/events": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Ingest usage events (CloudEvents 1.0)
-         * @description One event as application/cloudevents+json, up to 1000 as application/cloudevents-batch+json (1 MiB at most), or one event in HTTP binary mode (ce-* headers, JSON data). The event type names the meter, data.quantity is the amount, the other data fields are dimensions, subject is a workspace id. The tenant is the one of the ingest token. A replay (same source and id) is absorbed as a duplicate. Answered after commit.
-         */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description events stored now */
-                            accepted: number;
-                            /** @description indexes of the events absorbed as replays of events already stored */
-                            duplicateIndexes: number[];
-                            /** @description replays of events already stored (same source and id), absorbed */
-                            duplicates: number;
-                            rejected: number;
-                            rejections: {
-                                id: string | null;
-                                /** @description position of the event in the batch (0 for a single event) */
-                                index: number;
-                                message: string;
-                                /** @enum {unknown} */
-                                reason: "malformed" | "unknown_meter" | "invalid_quantity" | "negative_quantity" | "too_old" | "in_future" | "unknown_subject" | "closed_period";
-                            }[];
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description events stored now */
-                            accepted?: number;
-                            /** @description indexes of the events absorbed as replays of events already stored */
-                            duplicateIndexes?: number[];
-                            /** @description replays of events already stored (same source and id), absorbed */
-                            duplicates?: number;
-                            error: string;
-                            message: string;
-                            rejected?: number;
-                            rejections?: {
-                                id: string | null;
-                                /** @description position of the event in the batch (0 for a single event) */
-                                index: number;
-                                message: string;
-                                /** @enum {unknown} */
-                                reason: "malformed" | "unknown_meter" | "invalid_quantity" | "negative_quantity" | "too_old" | "in_future" | "unknown_subject" | "closed_period";
-                            }[];
-                            statusCode: number;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            statusCode: number;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            statusCode: number;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            statusCode: number;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            statusCode: number;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            statusCode: number;
-                        };
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/events/cancellations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Cancel a usage event by source and id, within 24 hours of its receipt
-         * @description The event stops counting in every rollup and report; the row itself stays. Repeating a cancellation is harmless.
-         */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        id: string;
-                        reason?: string;
-                        source: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            alreadyCancelled: boolean;
-                            /** Format: date-time */
-                            cancelledAt: string;
-                            /** Format: date-time */
-                            eventTime: string;
-                            id: string;
-                            meter: string;
-                            source: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            statusCode: number;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            statusCode: number;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            statusCode: number;
-                        };
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/fleet": {
         parameters: {
             query?: never;
@@ -3070,7 +2827,7 @@ export type paths = {
                             name: string;
                             prefix: string;
                             revokedAt: string | null;
-                            role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer" | "loadtest" | "alerts";
+                            role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer" | "loadtest" | "alerts" | "collector";
                             tenantId: string | null;
                         }[];
                     };
@@ -3091,7 +2848,7 @@ export type paths = {
                     "application/json": {
                         expiresInDays?: number;
                         name: string;
-                        role: "admin" | "sre" | "viewer" | "loadtest" | "alerts";
+                        role: "admin" | "sre" | "viewer" | "loadtest" | "alerts" | "collector";
                     };
                 };
             };
@@ -3116,7 +2873,7 @@ export type paths = {
                                 name: string;
                                 prefix: string;
                                 revokedAt: string | null;
-                                role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer" | "loadtest" | "alerts";
+                                role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer" | "loadtest" | "alerts" | "collector";
                                 tenantId: string | null;
                             };
                             /** @description the secret, shown only in this response */
@@ -3199,7 +2956,7 @@ export type paths = {
                             name: string;
                             prefix: string;
                             revokedAt: string | null;
-                            role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer" | "loadtest" | "alerts";
+                            role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer" | "loadtest" | "alerts" | "collector";
                             tenantId: string | null;
                         };
                     };
@@ -5827,7 +5584,14 @@ export type paths = {
                     content: {
                         "application/json": {
                             budgetMonthlyUsd: string | null;
+                            /** @description the reset day in force */
                             budgetResetDay: number;
+                            /** @description a changed reset day and when it takes effect: the next reset under the day in force, so a change never restarts the period holding now */
+                            budgetResetDayNext: {
+                                day: number;
+                                /** Format: date-time */
+                                from: string;
+                            } | null;
                             config: {
                                 [key: string]: unknown;
                             };
@@ -5864,8 +5628,16 @@ export type paths = {
                     "application/json": {
                         budgetMonthlyUsd?: number | null;
                         budgetResetDay?: number;
+                        /** @description settings (idleTimeoutMinutes, maxRunHours, pausedRetentionDays) and labels: strings of at most 1,000 characters, numbers, booleans */
                         config?: {
-                            [key: string]: unknown;
+                            /** @description idle minutes before a running workspace is paused */
+                            idleTimeoutMinutes?: number;
+                            /** @description hours a workspace may run before it is paused */
+                            maxRunHours?: number;
+                            /** @description days a paused workspace is kept before it is archived */
+                            pausedRetentionDays?: number;
+                        } & {
+                            [key: string]: string | number | boolean | null;
                         };
                         name: string;
                         plan?: "personal" | "team" | "enterprise";
@@ -5907,7 +5679,14 @@ export type paths = {
                     content: {
                         "application/json": {
                             budgetMonthlyUsd: string | null;
+                            /** @description the reset day in force */
                             budgetResetDay: number;
+                            /** @description a changed reset day and when it takes effect: the next reset under the day in force, so a change never restarts the period holding now */
+                            budgetResetDayNext: {
+                                day: number;
+                                /** Format: date-time */
+                                from: string;
+                            } | null;
                             config: {
                                 [key: string]: unknown;
                             };
@@ -5989,7 +5768,14 @@ export type paths = {
                     content: {
                         "application/json": {
                             budgetMonthlyUsd: string | null;
+                            /** @description the reset day in force */
                             budgetResetDay: number;
+                            /** @description a changed reset day and when it takes effect: the next reset under the day in force, so a change never restarts the period holding now */
+                            budgetResetDayNext: {
+                                day: number;
+                                /** Format: date-time */
+                                from: string;
+                            } | null;
                             config: {
                                 [key: string]: unknown;
                             };
@@ -6092,8 +5878,16 @@ export type paths = {
                     "application/json": {
                         budgetMonthlyUsd?: number | null;
                         budgetResetDay?: number;
+                        /** @description settings (idleTimeoutMinutes, maxRunHours, pausedRetentionDays) and labels: strings of at most 1,000 characters, numbers, booleans */
                         config?: {
-                            [key: string]: unknown;
+                            /** @description idle minutes before a running workspace is paused */
+                            idleTimeoutMinutes?: number;
+                            /** @description hours a workspace may run before it is paused */
+                            maxRunHours?: number;
+                            /** @description days a paused workspace is kept before it is archived */
+                            pausedRetentionDays?: number;
+                        } & {
+                            [key: string]: string | number | boolean | null;
                         };
                         name?: string;
                     };
@@ -6108,7 +5902,14 @@ export type paths = {
                     content: {
                         "application/json": {
                             budgetMonthlyUsd: string | null;
+                            /** @description the reset day in force */
                             budgetResetDay: number;
+                            /** @description a changed reset day and when it takes effect: the next reset under the day in force, so a change never restarts the period holding now */
+                            budgetResetDayNext: {
+                                day: number;
+                                /** Format: date-time */
+                                from: string;
+                            } | null;
                             config: {
                                 [key: string]: unknown;
                             };
@@ -6254,6 +6055,268 @@ export type paths = {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ingest usage events (CloudEvents 1.0)
+         * @description One event as application/cloudevents+json, up to 1000 as application/cloudevents-batch+json (1 MiB at most), or one event in HTTP binary mode (ce-* headers, JSON data). The event type names the meter, data.quantity is the amount, the other data fields are dimensions, subject is a workspace id. A negative quantity is a correction and names the event it corrects in the corrects attribute. Only platform collector tokens may send usage. A replay (same source and id) is absorbed as a duplicate. Answered after commit.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description a UUID */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description events stored now */
+                            accepted: number;
+                            /** @description indexes of the events absorbed as replays of events already stored */
+                            duplicateIndexes: number[];
+                            /** @description replays of events already stored (same source and id), absorbed */
+                            duplicates: number;
+                            rejected: number;
+                            rejections: {
+                                id: string | null;
+                                /** @description position of the event in the batch (0 for a single event) */
+                                index: number;
+                                message: string;
+                                /** @enum {unknown} */
+                                reason: "malformed" | "unknown_meter" | "invalid_quantity" | "negative_quantity" | "too_old" | "in_future" | "unknown_subject" | "closed_period" | "invalid_correction";
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description events stored now */
+                            accepted?: number;
+                            /** @description indexes of the events absorbed as replays of events already stored */
+                            duplicateIndexes?: number[];
+                            /** @description replays of events already stored (same source and id), absorbed */
+                            duplicates?: number;
+                            error: string;
+                            message: string;
+                            rejected?: number;
+                            rejections?: {
+                                id: string | null;
+                                /** @description position of the event in the batch (0 for a single event) */
+                                index: number;
+                                message: string;
+                                /** @enum {unknown} */
+                                reason: "malformed" | "unknown_meter" | "invalid_quantity" | "negative_quantity" | "too_old" | "in_future" | "unknown_subject" | "closed_period" | "invalid_correction";
+                            }[];
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/events/cancellations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a usage event by source and id, within 24 hours of its receipt
+         * @description The event stops counting in every rollup and report; the row itself stays. Repeating a cancellation is harmless.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description a UUID */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        id: string;
+                        reason?: string;
+                        source: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            alreadyCancelled: boolean;
+                            /** Format: date-time */
+                            cancelledAt: string;
+                            /** Format: date-time */
+                            eventTime: string;
+                            id: string;
+                            meter: string;
+                            source: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -6786,7 +6849,14 @@ export type paths = {
                     content: {
                         "application/json": {
                             budgetMonthlyUsd: string | null;
+                            /** @description the reset day in force */
                             budgetResetDay: number;
+                            /** @description a changed reset day and when it takes effect: the next reset under the day in force, so a change never restarts the period holding now */
+                            budgetResetDayNext: {
+                                day: number;
+                                /** Format: date-time */
+                                from: string;
+                            } | null;
                             config: {
                                 [key: string]: unknown;
                             };
@@ -7551,7 +7621,7 @@ export type paths = {
                             name: string;
                             prefix: string;
                             revokedAt: string | null;
-                            role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer" | "loadtest" | "alerts";
+                            role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer" | "loadtest" | "alerts" | "collector";
                             tenantId: string | null;
                         }[];
                     };
@@ -7600,7 +7670,7 @@ export type paths = {
                                 name: string;
                                 prefix: string;
                                 revokedAt: string | null;
-                                role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer" | "loadtest" | "alerts";
+                                role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer" | "loadtest" | "alerts" | "collector";
                                 tenantId: string | null;
                             };
                             /** @description the secret, shown only in this response */
@@ -7652,7 +7722,7 @@ export type paths = {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke a token */
+        /** Revoke a token (of a role no higher than yours) */
         delete: {
             parameters: {
                 query?: never;
@@ -7686,8 +7756,21 @@ export type paths = {
                             name: string;
                             prefix: string;
                             revokedAt: string | null;
-                            role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer" | "loadtest" | "alerts";
+                            role: "owner" | "admin" | "member" | "ingest" | "sre" | "viewer" | "loadtest" | "alerts" | "collector";
                             tenantId: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
                         };
                     };
                 };

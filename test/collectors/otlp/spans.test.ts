@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { convertRequest, isoMicros } from '../../../collectors/otlp/spans.ts';
 
-const window = { tenantId: null, oldestStartNs: 0n, newestStartNs: 1n << 62n };
+const window = { tenantId: null, origin: 'server' as const, oldestStartNs: 0n, newestStartNs: 1n << 62n };
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
 const one = (span: Record<string, unknown>, resource: unknown[] = []) => ({ resourceSpans: [{ resource: { attributes: resource }, scopeSpans: [{ spans: [span] }] }] });
 const base = { traceId: TRACE, spanId: 'b7ad6b7169203331', startTimeUnixNano: '1764300000123456789', endTimeUnixNano: '1764300000223456789' };

@@ -40,7 +40,7 @@ const window = { from: new Date(minute), to: new Date(minute + 60_000) };
 test('concurrent batches of distinct spans for the same route and minute add up exactly', async () => {
   const tenant = await createTenant(db, { name: `t-${hex(3)}` });
   await Promise.all(Array.from({ length: 8 }, (_, i) =>
-    ingestTraces(db, request('/busy', minute + i * 1000, Array.from({ length: 50 }, (_, k) => (k % 2 ? 80 : 120)), { status: i === 0 ? 500 : 200 }), { tenantId: tenant.id, retentionDays: 7 })));
+    ingestTraces(db, request('/busy', minute + i * 1000, Array.from({ length: 50 }, (_, k) => (k % 2 ? 80 : 120)), { status: i === 0 ? 500 : 200 }), { tenantId: tenant.id, retentionDays: 7, origin: 'server' })));
   const totals = await requestTotals(db, { tenantId: tenant.id, route: 'GET /busy', ...window });
   assert.equal(totals.requests, 400);
   assert.equal(totals.errors, 50);
@@ -52,9 +52,9 @@ test('concurrent batches of distinct spans for the same route and minute add up 
 test('totals are read per tenant: the platform and other tenants are apart', async () => {
   const a = await createTenant(db, { name: `a-${hex(3)}` });
   const b = await createTenant(db, { name: `b-${hex(3)}` });
-  await ingestTraces(db, request('/shared', minute, [5, 5]), { tenantId: a.id, retentionDays: 7 });
-  await ingestTraces(db, request('/shared', minute, [5]), { tenantId: b.id, retentionDays: 7 });
-  await ingestTraces(db, request('/shared', minute, [5, 5, 5]), { tenantId: null, retentionDays: 7 });
+  await ingestTraces(db, request('/shared', minute, [5, 5]), { tenantId: a.id, retentionDays: 7, origin: 'server' });
+  await ingestTraces(db, request('/shared', minute, [5]), { tenantId: b.id, retentionDays: 7, origin: 'server' });
+  await ingestTraces(db, request('/shared', minute, [5, 5, 5]), { tenantId: null, retentionDays: 7, origin: 'server' });
   const read = async (tenantId: string | null) => (await requestTotals(db, { tenantId, service: 'api', route: 'GET /shared', ...window })).requests;
   assert.deepEqual([await read(a.id), await read(b.id), await read(null)], [2, 1, 3]);
   const empty = await requestTotals(db, { tenantId: a.id, route: 'GET /nothing', ...window });
@@ -65,8 +65,8 @@ test('totals are read per tenant: the platform and other tenants are apart', asy
 test('retention drops span partitions older than the window and keeps their rollups', async () => {
   const tenant = await createTenant(db, { name: `r-${hex(3)}` });
   const old = Math.floor((Date.now() - 10 * 86_400_000) / 60_000) * 60_000;
-  await ingestTraces(db, request('/old', old, [10, 20, 30]), { tenantId: tenant.id, retentionDays: 30 });
-  await ingestTraces(db, request('/new', minute, [10]), { tenantId: tenant.id, retentionDays: 30 });
+  await ingestTraces(db, request('/old', old, [10, 20, 30]), { tenantId: tenant.id, retentionDays: 30, origin: 'server' });
+  await ingestTraces(db, request('/new', minute, [10]), { tenantId: tenant.id, retentionDays: 30, origin: 'server' });
   const { dropped } = await applyTelemetryRetention(db, 7);
   assert.ok(dropped.some((name) => name.startsWith('spans_')), dropped.join(', '));
   const left = await db.query(`SELECT route FROM spans WHERE tenant_id = $1`, [tenant.id]);
@@ -78,7 +78,7 @@ test('retention drops span partitions older than the window and keeps their roll
 test('spans older than the retention window are refused rather than written to a dropped day', async () => {
   const tenant = await createTenant(db, { name: `o-${hex(3)}` });
   const old = Date.now() - 10 * 86_400_000;
-  const result = await ingestTraces(db, request('/late', old, [1, 2]), { tenantId: tenant.id, retentionDays: 7 });
+  const result = await ingestTraces(db, request('/late', old, [1, 2]), { tenantId: tenant.id, retentionDays: 7, origin: 'server' });
   assert.deepEqual([result.stored, result.rejected], [0, 2]);
   assert.match(result.message, /2 spans: span starts before the retention window/);
 });

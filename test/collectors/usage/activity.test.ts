@@ -12,11 +12,11 @@ import { ControllerRuntime } from '../../../controllers/runtime/runtime.ts';
 import { PgElector } from '../../../controllers/runtime/elector.ts';
 import { createReaperController } from '../../../controllers/reaper/reaper.ts';
 import { LEASE_NAME } from '../../../controllers/index.ts';
-import { postBatch, sendRetrying, usageEvent } from './fixtures.ts';
+import { postBatch, sendRetrying, usageEvent, collector } from './fixtures.ts';
 
 const t = await buildTestApp();
 const tenant = await t.tenant();
-const ingest = await t.token('ingest', tenant.id);
+const ingest = await collector(t, tenant.id);
 
 /** A running workspace whose last activity was an hour ago: the reaper would pause it. */
 async function idleWorkspace(name: string): Promise<string> {

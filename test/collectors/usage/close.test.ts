@@ -4,12 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bearer, buildTestApp } from '../../helper.ts';
 import { dueMonth } from '../../../collectors/usage/close.ts';
-import { postEvent, usageEvent } from './fixtures.ts';
+import { postEvent, usageEvent, collector, postCancellation } from './fixtures.ts';
 
 const t = await buildTestApp();
 const admin = await t.token('admin');
 const tenant = await t.tenant();
-const ingest = await t.token('ingest', tenant.id);
+const ingest = await collector(t, tenant.id);
 const now = new Date();
 const thisMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
 const lastPeriod = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
@@ -47,7 +47,7 @@ test('a closed month keeps its report when new prices, events and cancellations 
   const late = await postEvent(t.app, ingest, usageEvent({ time: inLastMonth.toISOString() }, { quantity: 5 }));
   assert.equal(late.statusCode, 400);
   assert.equal(late.json().rejections[0].reason, 'closed_period');
-  const cancel = await t.app.inject({ method: 'POST', url: '/api/v1/events/cancellations', headers: bearer(ingest), payload: { source: '/close', id: billed.id } });
+  const cancel = await postCancellation(t.app, ingest, { source: '/close', id: billed.id });
   assert.equal(cancel.statusCode, 409);
   assert.deepEqual(await report(lastPeriod), frozen);
   // The open month is priced with the new catalogue.

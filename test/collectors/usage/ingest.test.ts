@@ -6,11 +6,11 @@ import { CloudEvent as SdkEvent, HTTP } from 'cloudevents';
 import { bearer, buildTestApp } from '../../helper.ts';
 import { createWorkspace } from '../../../tenancy/workspaces.ts';
 import { createMeter } from '../../../collectors/usage/meters.ts';
-import { hoursAgo, postBatch, postEvent, usageEvent } from './fixtures.ts';
+import { collector, eventsUrl, hoursAgo, postBatch, postEvent, usageEvent } from './fixtures.ts';
 
 const t = await buildTestApp();
 const tenant = await t.tenant();
-const ingest = await t.token('ingest', tenant.id);
+const ingest = await collector(t, tenant.id);
 
 async function stored(tenantId: string, where = 'true', params: unknown[] = []) {
   const { rows } = await t.db.query(`SELECT count(*)::int AS n, coalesce(sum(quantity), 0)::text AS total FROM usage_events WHERE tenant_id = $1 AND ${where}`, [tenantId, ...params]);
@@ -34,7 +34,7 @@ test('events sent by the official CloudEvents SDK in structured and binary mode 
     const ev = new SdkEvent({ source: '/sdk', type: 'api.calls', id: `sdk-${mode}`, datacontenttype: 'application/json', data: { quantity: 3, route: '/v1/x' } });
     const msg = mode === 'structured' ? HTTP.structured(ev) : HTTP.binary(ev);
     const res = await t.app.inject({
-      method: 'POST', url: '/api/v1/events', headers: { ...bearer(ingest), ...(msg.headers as Record<string, string>) }, payload: msg.body as string,
+      method: 'POST', url: eventsUrl(ingest), headers: { ...bearer(ingest.token), ...(msg.headers as Record<string, string>) }, payload: msg.body as string,
     });
     assert.equal(res.statusCode, 200, `${mode}: ${res.body}`);
     assert.equal(res.json().accepted, 1, mode);
@@ -133,12 +133,12 @@ test('a batch of more than 1,000 events or over 1 MiB is refused with 413', asyn
 });
 
 test('JSON without CloudEvents headers is refused with the ways to send usage', async () => {
-  const res = await t.app.inject({ method: 'POST', url: '/api/v1/events', headers: { ...bearer(ingest), 'content-type': 'application/json' }, payload: { quantity: 1 } });
+  const res = await t.app.inject({ method: 'POST', url: eventsUrl(ingest), headers: { ...bearer(ingest.token), 'content-type': 'application/json' }, payload: { quantity: 1 } });
   assert.equal(res.statusCode, 400);
   assert.match(res.json().message, /application\/cloudevents\+json/);
 });
 
-test('the tenant is the ingest token\'s, whatever the event says', async () => {
+test('the tenant is the one the URL names, whatever the event says', async () => {
   const other = await t.tenant();
   const ev = usageEvent({ source: '/wall', tenantid: other.id, tenant: other.id });
   assert.equal((await postEvent(t.app, ingest, ev)).statusCode, 200);
@@ -148,19 +148,22 @@ test('the tenant is the ingest token\'s, whatever the event says', async () => {
 
 test('the same source and id in two tenants are two events', async () => {
   const other = await t.tenant();
-  const otherIngest = await t.token('ingest', other.id);
+  const otherIngest = await collector(t, other.id);
   const ev = usageEvent({ source: '/shared-id' });
   assert.equal((await postEvent(t.app, ingest, ev)).json().accepted, 1);
   assert.equal((await postEvent(t.app, otherIngest, ev)).json().accepted, 1);
 });
 
-test('tokens without the ingest role, platform ones included, cannot ingest', async () => {
-  for (const token of [await t.token('admin'), await t.token('owner', tenant.id), await t.token('member', tenant.id)]) {
-    const res = await postEvent(t.app, token, usageEvent());
-    assert.equal(res.statusCode, 403);
-    assert.match(res.json().message, /tenant token whose role grants usage:ingest/);
+test('no credential a tenant holds or can mint may ingest usage, its ingest tokens included', async () => {
+  for (const role of ['owner', 'admin', 'member', 'ingest'] as const) {
+    const res = await postEvent(t.app, { token: await t.token(role, tenant.id), tenantId: tenant.id }, usageEvent());
+    assert.equal(res.statusCode, 403, role);
+    assert.match(res.json().message, /does not grant usage:ingest/);
   }
-  const anon = await t.app.inject({ method: 'POST', url: '/api/v1/events', headers: { 'content-type': 'application/cloudevents+json' }, payload: JSON.stringify(usageEvent()) });
+  for (const role of ['sre', 'viewer'] as const) {
+    assert.equal((await postEvent(t.app, { token: await t.token(role), tenantId: tenant.id }, usageEvent())).statusCode, 403, role);
+  }
+  const anon = await t.app.inject({ method: 'POST', url: eventsUrl(ingest), headers: { 'content-type': 'application/cloudevents+json' }, payload: JSON.stringify(usageEvent()) });
   assert.equal(anon.statusCode, 401);
 });
 

@@ -3,11 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTestApp } from '../../helper.ts';
-import { postBatch, usageEvent } from './fixtures.ts';
+import { postBatch, usageEvent, collector } from './fixtures.ts';
 
 const t = await buildTestApp({ env: { USAGE_MAX_IN_FLIGHT: '1' } });
 const tenant = await t.tenant();
-const ingest = await t.token('ingest', tenant.id);
+const ingest = await collector(t, tenant.id);
 
 test('a request beyond the in-flight limit gets 429 with Retry-After, and its retry succeeds', async () => {
   // Hold the key table so the first batch stays in flight.

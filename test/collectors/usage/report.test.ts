@@ -7,7 +7,7 @@ import { Decimal } from 'decimal.js';
 import { bearer, buildTestApp } from '../../helper.ts';
 import { cancelEvent } from '../../../collectors/usage/corrections.ts';
 import { refreshRollups } from '../../../collectors/usage/rollups.ts';
-import { postBatch, postEvent, sendRetrying, usageEvent } from './fixtures.ts';
+import { collector, postBatch, postCancellation, postEvent, sendRetrying, usageEvent, type Sender } from './fixtures.ts';
 
 const t = await buildTestApp({ env: { USAGE_MAX_IN_FLIGHT: '4' } });
 const admin = await t.token('admin');
@@ -33,7 +33,7 @@ async function report(tenantId: string, token: string, period = thisPeriod) {
   return res.json();
 }
 
-async function send(token: string, events: unknown[]) {
+async function send(token: Sender, events: unknown[]) {
   const res = await sendRetrying(t.app, token, events);
   assert.equal(res.statusCode, 200, res.body);
   return res.json() as { accepted: number; duplicates: number; rejected: number };
@@ -41,7 +41,7 @@ async function send(token: string, events: unknown[]) {
 
 test('concurrent clients sending overlapping batches with retries and duplicates get exact report totals', async () => {
   const tenant = await t.tenant();
-  const ingest = await t.token('ingest', tenant.id);
+  const ingest = await collector(t, tenant.id);
   const start = Math.max(monthStart().getTime(), Date.now() - 30 * HOUR);
   const span = Date.now() - 60_000 - start;
   // 2,400 distinct events over the hours of this month, three models/kinds and api.calls.
@@ -95,7 +95,7 @@ test('concurrent clients sending overlapping batches with retries and duplicates
 
 test('a late event lands in the hour it happened, even after that hour was rolled up', async () => {
   const tenant = await t.tenant();
-  const ingest = await t.token('ingest', tenant.id);
+  const ingest = await collector(t, tenant.id);
   const hour = new Date(Math.floor((Date.now() - 20 * 24 * HOUR) / HOUR) * HOUR);
   await postEvent(t.app, ingest, usageEvent({ time: new Date(hour.getTime() + 10 * 60_000).toISOString(), type: 'api.calls', data: { quantity: 2 } }));
   await refreshRollups(t.db);
@@ -110,20 +110,22 @@ test('a late event lands in the hour it happened, even after that hour was rolle
 
 test('a cancelled event stops counting; a negative correction subtracts; the rows stay', async () => {
   const tenant = await t.tenant();
-  const ingest = await t.token('ingest', tenant.id);
+  const ingest = await collector(t, tenant.id);
   const time = new Date(Math.max(monthStart().getTime(), Date.now() - 2 * HOUR)).toISOString();
   const keep = usageEvent({ source: '/c', time, type: 'api.calls', data: { quantity: 100 } });
   const wrong = usageEvent({ source: '/c', time, type: 'api.calls', data: { quantity: 40 } });
   await postBatch(t.app, ingest, [keep, wrong]);
   const q = async () => (await report(tenant.id, admin)).meters.find((m: { meter: string }) => m.meter === 'api.calls')?.quantity;
   assert.equal(await q(), '140');
-  const cancel = await t.app.inject({ method: 'POST', url: '/api/v1/events/cancellations', headers: bearer(ingest), payload: { source: '/c', id: wrong.id, reason: 'double count' } });
+  const cancel = await postCancellation(t.app, ingest, { source: '/c', id: wrong.id, reason: 'double count' });
   assert.equal(cancel.statusCode, 200, cancel.body);
   assert.equal(cancel.json().alreadyCancelled, false);
   assert.equal(await q(), '100');
-  const again = await t.app.inject({ method: 'POST', url: '/api/v1/events/cancellations', headers: bearer(ingest), payload: { source: '/c', id: wrong.id } });
+  const again = await postCancellation(t.app, ingest, { source: '/c', id: wrong.id });
   assert.equal(again.json().alreadyCancelled, true);
-  await postEvent(t.app, ingest, usageEvent({ source: '/c', time, type: 'api.calls', data: { quantity: -30 } }));
+  // A negative correction names the event it corrects.
+  const corrected = await postEvent(t.app, ingest, usageEvent({ source: '/c', time, type: 'api.calls', corrects: keep.id, data: { quantity: -30 } }));
+  assert.equal(corrected.json().accepted, 1, corrected.body);
   assert.equal(await q(), '70');
   const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM usage_events WHERE tenant_id = $1`, [tenant.id]);
   assert.equal(rows[0].n, 3, 'corrections add rows, never change them');
@@ -132,20 +134,20 @@ test('a cancelled event stops counting; a negative correction subtracts; the row
 test('cancelling is refused after 24 hours, for unknown events and for another tenant\'s events', async () => {
   const tenant = await t.tenant();
   const other = await t.tenant();
-  const ingest = await t.token('ingest', tenant.id);
+  const ingest = await collector(t, tenant.id);
   const ev = usageEvent({ source: '/late-cancel', type: 'api.calls', data: { quantity: 1 } });
   await postEvent(t.app, ingest, ev);
   await assert.rejects(cancelEvent(t.db, tenant.id, { source: '/late-cancel', id: ev.id }, new Date(Date.now() + 25 * HOUR)), (e: Error & { statusCode?: number }) => e.statusCode === 409 && /negative quantity/.test(e.message));
-  const unknown = await t.app.inject({ method: 'POST', url: '/api/v1/events/cancellations', headers: bearer(ingest), payload: { source: '/late-cancel', id: 'nope' } });
+  const unknown = await postCancellation(t.app, ingest, { source: '/late-cancel', id: 'nope' });
   assert.equal(unknown.statusCode, 404);
-  const otherIngest = await t.token('ingest', other.id);
-  const cross = await t.app.inject({ method: 'POST', url: '/api/v1/events/cancellations', headers: bearer(otherIngest), payload: { source: '/late-cancel', id: ev.id } });
+  const otherIngest = await collector(t, other.id);
+  const cross = await postCancellation(t.app, otherIngest, { source: '/late-cancel', id: ev.id });
   assert.equal(cross.statusCode, 404);
 });
 
 test('the report gives cost per meter, model and workspace, and its change against last month', async () => {
   const tenant = await t.tenant();
-  const ingest = await t.token('ingest', tenant.id);
+  const ingest = await collector(t, tenant.id);
   const ws = (await t.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/workspaces`, headers: bearer(admin), payload: { name: 'alpha', region: 'eu-west-1' } })).json();
   // last month, yet within the 35 days accepted
   const prev = new Date(Math.max(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - 1, 1) + HOUR, Date.now() - 34 * 24 * HOUR));
@@ -169,7 +171,7 @@ test('the report gives cost per meter, model and workspace, and its change again
 
 test('the CSV holds data rows only (no total row), each with its tenant and workspace names, in a file named after the tenant and month', async () => {
   const tenant = await t.tenant('Umbrella Corp');
-  const ingest = await t.token('ingest', tenant.id);
+  const ingest = await collector(t, tenant.id);
   const ws = (await t.app.inject({ method: 'POST', url: `/api/v1/tenants/${tenant.id}/workspaces`, headers: bearer(admin), payload: { name: 'beta', region: 'eu-west-1' } })).json();
   const time = new Date(Math.max(monthStart().getTime(), Date.now() - HOUR)).toISOString();
   // Three lines that round to a total of 0.02 while they add up to 0.0161.
@@ -202,7 +204,7 @@ test('a month that has not begun is refused with a 400 naming the latest month',
 
 test('usage no price covers is reported with its quantity, and a price of zero is not "unpriced"', async () => {
   const tenant = await t.tenant();
-  const ingest = await t.token('ingest', tenant.id);
+  const ingest = await collector(t, tenant.id);
   const time = new Date(Math.max(monthStart().getTime(), Date.now() - HOUR)).toISOString();
   await postBatch(t.app, ingest, [
     usageEvent({ time }, { quantity: 5_000, model: 'mystery-9', kind: 'prompt' }),
@@ -219,8 +221,8 @@ test('tenants are ranked by cost month-to-date, against the previous month over 
   const cheap = await t.tenant('Cheap Co');
   const dear = await t.tenant('Dear Co');
   const time = new Date(Math.max(monthStart().getTime(), Date.now() - HOUR)).toISOString();
-  await postBatch(t.app, await t.token('ingest', cheap.id), [usageEvent({ time }, { quantity: 1_000_000, model: 'small', kind: 'prompt' })]);
-  await postBatch(t.app, await t.token('ingest', dear.id), [usageEvent({ time }, { quantity: 1_000_000, model: 'big', kind: 'completion' })]);
+  await postBatch(t.app, await collector(t, cheap.id), [usageEvent({ time }, { quantity: 1_000_000, model: 'small', kind: 'prompt' })]);
+  await postBatch(t.app, await collector(t, dear.id), [usageEvent({ time }, { quantity: 1_000_000, model: 'big', kind: 'completion' })]);
   const res = await t.app.inject({ url: '/api/v1/usage/costs', headers: bearer(admin) });
   assert.equal(res.statusCode, 200, res.body);
   const items = res.json().items as { name: string; cost: string }[];
@@ -233,7 +235,7 @@ test('tenants are ranked by cost month-to-date, against the previous month over 
 test('usage reads are walled by tenant: another tenant\'s id is a 404 and its events never show', async () => {
   const a = await t.tenant();
   const b = await t.tenant();
-  await postEvent(t.app, await t.token('ingest', b.id), usageEvent({ type: 'api.calls', data: { quantity: 9 } }));
+  await postEvent(t.app, await collector(t, b.id), usageEvent({ type: 'api.calls', data: { quantity: 9 } }));
   const memberA = await t.token('member', a.id);
   for (const url of [`/api/v1/tenants/${b.id}/usage`, `/api/v1/tenants/${b.id}/usage/report`]) {
     assert.equal((await t.app.inject({ url, headers: bearer(memberA) })).statusCode, 404, url);
@@ -249,7 +251,7 @@ test('usage reads are walled by tenant: another tenant\'s id is a 404 and its ev
 
 test('the query API buckets by day in a time zone and groups by dimensions', async () => {
   const tenant = await t.tenant();
-  const ingest = await t.token('ingest', tenant.id);
+  const ingest = await collector(t, tenant.id);
   // 23:30 UTC on a day is 00:30 the next day in Paris (UTC+1 in winter, +2 in summer).
   const day = new Date(Math.floor((Date.now() - 3 * 24 * HOUR) / (24 * HOUR)) * 24 * HOUR);
   const late = new Date(day.getTime() + 23.5 * HOUR);
@@ -278,7 +280,7 @@ test('the query API buckets by day in a time zone and groups by dimensions', asy
 
 test('a unique_count meter defined through the API counts distinct values across hours', async () => {
   const tenant = await t.tenant();
-  const ingest = await t.token('ingest', tenant.id);
+  const ingest = await collector(t, tenant.id);
   const created = await t.app.inject({ method: 'POST', url: '/api/v1/meters', headers: bearer(admin), payload: { name: 'users.active', unit: 'users', aggregation: 'unique_count', uniqueBy: 'user' } });
   assert.equal(created.statusCode, 201, created.body);
   const base = Math.max(monthStart().getTime(), Date.now() - 5 * HOUR);
@@ -290,7 +292,7 @@ test('a unique_count meter defined through the API counts distinct values across
 
 test('days in a zone with a half-hour offset start at its own midnight, not at the UTC hour before', async () => {
   const tenant = await t.tenant();
-  const ingest = await t.token('ingest', tenant.id);
+  const ingest = await collector(t, tenant.id);
   // Asia/Kolkata is UTC+05:30 all year: its midnight is 18:30 UTC. Events at 18:10 and 18:50
   // UTC share a UTC hour but fall on two local days.
   const day = new Date(Math.floor((Date.now() - 4 * 24 * HOUR) / (24 * HOUR)) * 24 * HOUR);
@@ -314,7 +316,7 @@ test('days in a zone with a half-hour offset start at its own midnight, not at t
 
 test('a window that starts and ends inside hours counts exactly the events within it', async () => {
   const tenant = await t.tenant();
-  const ingest = await t.token('ingest', tenant.id);
+  const ingest = await collector(t, tenant.id);
   const hour = Math.floor((Date.now() - 3 * HOUR) / HOUR) * HOUR;
   const at = (minutes: number) => new Date(hour + minutes * 60_000).toISOString();
   const ids = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
@@ -329,7 +331,7 @@ test('a window that starts and ends inside hours counts exactly the events withi
 
 test('distinct values are counted once across rolled-up hours and hours read from events', async () => {
   const tenant = await t.tenant();
-  const ingest = await t.token('ingest', tenant.id);
+  const ingest = await collector(t, tenant.id);
   const created = await t.app.inject({ method: 'POST', url: '/api/v1/meters', headers: bearer(admin), payload: { name: 'users.edge', unit: 'users', aggregation: 'unique_count', uniqueBy: 'user' } });
   assert.equal(created.statusCode, 201, created.body);
   const hour = Math.floor((Date.now() - 4 * HOUR) / HOUR) * HOUR;

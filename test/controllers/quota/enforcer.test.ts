@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bearer, buildTestApp } from '../../helper.ts';
-import { postBatch, usageEvent } from '../../collectors/usage/fixtures.ts';
+import { postBatch, usageEvent, collector, postCancellation } from '../../collectors/usage/fixtures.ts';
 import { ControllerRuntime } from '../../../controllers/runtime/runtime.ts';
 import { PgElector } from '../../../controllers/runtime/elector.ts';
 import { createQuotaController } from '../../../controllers/quota/enforcer.ts';
@@ -19,7 +19,7 @@ async function setup(resourceQuota: Record<string, unknown>) {
   const tenant = await t.tenant();
   await t.app.inject({ method: 'PUT', url: `/api/v1/tenants/${tenant.id}/quota`, headers: bearer(admin), payload: { resourceQuota } });
   const member = await t.token('member', tenant.id);
-  const ingest = await t.token('ingest', tenant.id);
+  const ingest = await collector(t, tenant.id);
   const base = `/api/v1/tenants/${tenant.id}/workspaces`;
   const ws = (await t.app.inject({ method: 'POST', url: base, headers: bearer(member), payload: { name: 'w', region: 'eu-west-1' } })).json();
   await transitionWorkspace(t.db, tenant.id, ws.id, { to: 'starting' });
@@ -57,7 +57,7 @@ test('a cancelled event no longer counts against the quota', async () => {
   const s = await setup({ hard: { 'llm.tokens': 1000 } });
   const big = usageEvent({}, { quantity: 1500 });
   await postBatch(t.app, s.ingest, [big]);
-  const cancel = await t.app.inject({ method: 'POST', url: '/api/v1/events/cancellations', headers: bearer(s.ingest), payload: { source: big.source, id: big.id } });
+  const cancel = await postCancellation(t.app, s.ingest, { source: big.source, id: big.id });
   assert.equal(cancel.statusCode, 200, cancel.body);
   await runtime.runOnce('quota-enforcer');
   const ws = (await t.app.inject({ url: `${s.base}/${s.ws.id}`, headers: bearer(s.member) })).json();
