@@ -10,7 +10,7 @@ import { EPOCH_ANNOTATION, MANAGED_BY, MANAGER } from './labels.ts';
 export { MANAGED_BY, MANAGER, EPOCH_ANNOTATION };
 export const MAX_CONFLICT_RETRIES = 5;
 
-export type KindName = 'Namespace' | 'Deployment' | 'Service' | 'PersistentVolumeClaim' | 'PodDisruptionBudget' | 'ResourceQuota' | 'Pod' | 'PriorityClass';
+export type KindName = 'Namespace' | 'Deployment' | 'Service' | 'PersistentVolumeClaim' | 'PodDisruptionBudget' | 'ResourceQuota' | 'Pod' | 'PriorityClass' | 'ConfigMap' | 'Node';
 
 export interface KObject {
   apiVersion?: string;
@@ -80,6 +80,20 @@ const KINDS: Record<KindName, KindOps> = {
     remove: (k, _ns, name, body) => k.scheduling.deletePriorityClass({ name, body }),
     list: (k, labelSelector) => k.scheduling.listPriorityClass({ labelSelector }),
   },
+  ConfigMap: {
+    read: (k, namespace, name) => k.core.readNamespacedConfigMap({ namespace, name }),
+    create: (k, namespace, body) => k.core.createNamespacedConfigMap({ namespace, body: body as k8s.V1ConfigMap }),
+    replace: (k, namespace, name, body) => k.core.replaceNamespacedConfigMap({ namespace, name, body: body as k8s.V1ConfigMap }),
+    remove: (k, namespace, name, body) => k.core.deleteNamespacedConfigMap({ namespace, name, body }),
+    list: (k, labelSelector) => k.core.listConfigMapForAllNamespaces({ labelSelector }),
+  },
+  Node: {
+    read: (k, _ns, name) => k.core.readNode({ name }),
+    create: unsupported('creating nodes'),
+    replace: (k, _ns, name, body) => k.core.replaceNode({ name, body: body as k8s.V1Node }),
+    remove: unsupported('deleting nodes'),
+    list: (k, labelSelector) => k.core.listNode({ labelSelector }),
+  },
   Pod: {
     read: (k, namespace, name) => k.core.readNamespacedPod({ namespace, name }),
     create: unsupported('creating pods'),
@@ -89,7 +103,7 @@ const KINDS: Record<KindName, KindOps> = {
   },
 };
 
-const CLUSTER_SCOPED: readonly KindName[] = ['Namespace', 'PriorityClass'];
+const CLUSTER_SCOPED: readonly KindName[] = ['Namespace', 'PriorityClass', 'Node'];
 const ref = (kind: KindName, ns: string, name: string) => (CLUSTER_SCOPED.includes(kind) ? `${kind}/${name}` : `${kind} ${ns}/${name}`);
 
 function epochOf(obj: KObject): number {
@@ -177,17 +191,23 @@ export async function updateObject(
   }
 }
 
-/** Deletes an object if it is there, with a precondition on the version read and fenced. */
-export async function deleteObject(kube: Kube, kind: KindName, ns: string, name: string, epoch: number): Promise<WriteResult> {
+/**
+ * Deletes an object if it is there, with a precondition on the version read and fenced.
+ * `gracePeriodSeconds: 0` is a force delete: for a pod on a node whose kubelet is gone and
+ * will never confirm a graceful one.
+ */
+export async function deleteObject(kube: Kube, kind: KindName, ns: string, name: string, epoch: number, opts: { gracePeriodSeconds?: number; uid?: string } = {}): Promise<WriteResult> {
   const r = ref(kind, ns, name);
   for (let attempt = 0; ; attempt++) {
     const current = await readObject(kube, kind, ns, name);
     if (!current) return { ref: r, changed: false };
+    if (opts.uid && current.metadata?.uid !== opts.uid) return { ref: r, changed: false };
     checkFence(kind, current, epoch);
     try {
       await kube.call(`delete ${r}`, () => KINDS[kind].remove(kube, ns, name, {
         preconditions: { resourceVersion: current.metadata?.resourceVersion, uid: current.metadata?.uid },
         propagationPolicy: 'Background',
+        ...(opts.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: opts.gracePeriodSeconds } : {}),
       }));
       return { ref: r, changed: true };
     } catch (err) {
