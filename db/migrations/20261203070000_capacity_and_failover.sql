@@ -78,6 +78,8 @@ CREATE TABLE spot_interruptions (
   noticed_at  timestamptz NOT NULL,
   deadline    timestamptz NOT NULL,
   replicas    integer NOT NULL CHECK (replicas >= 0),
+  -- the Deployments (namespace/name) that had replicas on the node
+  workloads   text[] NOT NULL DEFAULT '{}',
   moved_at    timestamptz,
   took_ms     integer CHECK (took_ms >= 0),
   hold_until  timestamptz NOT NULL
