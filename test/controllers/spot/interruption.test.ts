@@ -8,7 +8,8 @@ import { ControllerRuntime } from '../../../controllers/runtime/runtime.ts';
 import { PgElector } from '../../../controllers/runtime/elector.ts';
 import { createSpotController, SPOT_CONVERTER, templateCapacity } from '../../../controllers/spot/spot.ts';
 import { storeCapacityPolicy, defaultCapacityPolicy } from '../../../controllers/capacity/policy.ts';
-import { setTuning, SPOT_SHARE_BOOST } from '../../../controllers/runtime/tunings.ts';
+import { IDLE_PAUSE_CAP_MINUTES, readTunings, setTuning, SPOT_SHARE_BOOST, WARM_POOL_FACTOR } from '../../../controllers/runtime/tunings.ts';
+import { COST_GUARD, createCostGuardController } from '../../../controllers/costguard/guard.ts';
 import { createObject, listObjects } from '../../../kube/objects.ts';
 import { NODE_POOL_LABEL } from '../../../kube/labels.ts';
 import { resourceByKey } from '../../../sandbox/k8s/index.ts';
@@ -154,5 +155,47 @@ test('a raised spot target (the cost guard\'s boost) converts more, up to the ma
   await setTuning(db, SPOT_SHARE_BOOST, null, 'cost-guard', 'test');
   await s.run();
   assert.equal((await s.state()).filter((d) => d.capacity === 'spot').length, 4, 'back to the target 0.4');
+  await s.runtime.stop();
+});
+
+test('the cost guard raises the spot share while the day\'s forecast passes the limit, and lowers it when the forecast falls back', async () => {
+  await db.query(`TRUNCATE capacity_policies, spot_interruptions, controller_tunings`);
+  const p = policy({ floor: 0.3, target: 0.4, max: 0.6, moves: 10 });
+  p.costGuard = { dailyLimitUsd: 1000, spotShareStep: 0.1, idlePause: { minMinutes: 10, stepMinutes: 10 }, warmPool: { minFactor: 0.5, step: 0.25 }, undoBelow: 0.1 };
+  await storeCapacityPolicy(db, p, 'test');
+  const s = await setup(4, 6);
+  let now = Date.parse('2026-12-03T12:00:00Z');
+  let cost = { soFarUsd: 400, ratePerHourUsd: 60 }; // forecast 400 + 60 × 12 h = 1,120 USD
+  const guard = new ControllerRuntime({
+    db, elector: new PgElector(db, `guard-${++leases}`, 'test', 60_000),
+    controllers: [createCostGuardController({ clock: () => now, cost: async () => cost })],
+  });
+  await guard.tick();
+  const spotShare = async () => (await s.state()).filter((d) => d.capacity === 'spot').length;
+  const seen: { boost: number | null; spot: number }[] = [];
+  const tick = async () => {
+    now += 5 * 60_000;
+    const r = await guard.runOnce(COST_GUARD);
+    assert.equal(r.failed, 0);
+    await s.run();
+    await waitFor('moved replicas ready', async () => (await s.state()).every((d) => d.ready === 1), 20_000);
+    seen.push({ boost: (await readTunings(db)).get(SPOT_SHARE_BOOST)?.value ?? null, spot: await spotShare() });
+  };
+  for (let i = 0; i < 6; i++) await tick();
+  assert.deepEqual(seen.slice(0, 2), [{ boost: 0.1, spot: 5 }, { boost: 0.2, spot: 6 }], 'the spot share goes up first, to its maximum');
+  const tunings = await readTunings(db);
+  assert.equal(tunings.get(IDLE_PAUSE_CAP_MINUTES)?.value, 10, 'then the idle pause is shortened to its bound');
+  assert.equal(tunings.get(WARM_POOL_FACTOR)?.value, 0.5, 'then the warm pool shrinks to its bound');
+  assert.ok(seen.every((x) => x.spot <= 6));
+
+  cost = { soFarUsd: 500, ratePerHourUsd: 20 }; // about 700 USD: under 900, the limit less 10 %
+  seen.length = 0;
+  for (let i = 0; i < 6; i++) await tick();
+  assert.deepEqual(seen.map((x) => x.boost), [0.2, 0.2, 0.2, 0.2, 0.1, null], 'undone in reverse order: warm pool, idle pause, then the spot share');
+  assert.deepEqual(seen.slice(-2).map((x) => x.spot), [5, 4]);
+  assert.equal((await readTunings(db)).size, 0, 'every measure undone');
+  const { rows } = await db.query(`SELECT decision FROM controller_actions WHERE controller = $1 AND status = 'applied' ORDER BY id`, [COST_GUARD]);
+  assert.equal(rows.length, 12);
+  await guard.stop();
   await s.runtime.stop();
 });
