@@ -13,10 +13,16 @@ import { createReaperController, REAPER } from './reaper/reaper.ts';
 import { createQuotaController, QUOTA_ENFORCER } from './quota/enforcer.ts';
 import { AUTOSCALER, createAutoscalerController } from './autoscaler/autoscaler.ts';
 import type { HeadroomSettings } from './autoscaler/decide.ts';
+import { createSpotController, SPOT_CONVERTER } from './spot/spot.ts';
+import type { Rates } from './spot/decide.ts';
+import { COST_GUARD, createCostGuardController, type FleetCostSource } from './costguard/guard.ts';
+import { createRegionFailoverController, REGION_FAILOVER, type RegionFailoverOptions } from './failover/failover.ts';
+import { createNodeRepairController, NODE_REPAIR } from './noderepair/repair.ts';
+import type { NodeRepairSettings } from './noderepair/decide.ts';
 
 export const LEASE_NAME = 'pilothouse-controllers';
 export const DEFAULT_LEASE_TTL_MS = 15_000;
-export const CONTROLLER_NAMES = [LIFECYCLE, REAPER, QUOTA_ENFORCER, AUTOSCALER] as const;
+export const CONTROLLER_NAMES = [LIFECYCLE, REAPER, QUOTA_ENFORCER, AUTOSCALER, SPOT_CONVERTER, COST_GUARD, REGION_FAILOVER, NODE_REPAIR] as const;
 
 export interface ControllersOptions {
   db: Db;
@@ -35,16 +41,26 @@ export interface ControllersOptions {
   rates?: Record<string, BucketConfig>;
   startTimeoutMs?: number;
   headroom?: Partial<HeadroomSettings>;
+  /** the price catalogue's infrastructure rates in force (collectors/cost), for spot savings */
+  prices?: (at: Date) => Promise<Rates | null>;
+  /** today's fleet cost and current rate (collectors/cost), for the cost guard */
+  fleetCost?: FleetCostSource;
+  failover?: Omit<RegionFailoverOptions, 'schedule'>;
+  nodeRepair?: Partial<NodeRepairSettings>;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   beforeApply?: (controller: string, index: number) => Promise<void> | void;
 }
 
-export function createControllers(o: Pick<ControllersOptions, 'registry' | 'schedules' | 'startTimeoutMs' | 'headroom'> = {}): Controller<any, any>[] {
+export function createControllers(o: Pick<ControllersOptions, 'registry' | 'schedules' | 'startTimeoutMs' | 'headroom' | 'prices' | 'fleetCost' | 'failover' | 'nodeRepair'> = {}): Controller<any, any>[] {
   return [
     createLifecycleController({ registry: o.registry, schedule: o.schedules?.[LIFECYCLE], startTimeoutMs: o.startTimeoutMs }),
     createReaperController({ schedule: o.schedules?.[REAPER] }),
     createQuotaController({ registry: o.registry, schedule: o.schedules?.[QUOTA_ENFORCER] }),
     createAutoscalerController({ schedule: o.schedules?.[AUTOSCALER], settings: o.headroom }),
+    createSpotController({ schedule: o.schedules?.[SPOT_CONVERTER], rates: o.prices }),
+    createCostGuardController({ schedule: o.schedules?.[COST_GUARD], cost: o.fleetCost }),
+    createRegionFailoverController({ ...o.failover, schedule: o.schedules?.[REGION_FAILOVER] }),
+    createNodeRepairController({ schedule: o.schedules?.[NODE_REPAIR], settings: o.nodeRepair }),
   ];
 }
 

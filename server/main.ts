@@ -9,6 +9,8 @@ import { startControllers } from '../controllers/index.ts';
 import { startFleetCostJob } from '../collectors/cost/fleet-jobs.ts';
 import { startSloJob } from '../slo/evaluate/job.ts';
 import { SloRegistry } from '../slo/registry.ts';
+import { fleetCostToday } from '../collectors/cost/fleet-costs.ts';
+import { infraRatesAt } from '../collectors/cost/catalog-store.ts';
 import { demoWanted, startDemo } from './demo.ts';
 
 export interface Running {
@@ -24,7 +26,7 @@ export async function startServer(config: Config, print: (line: string) => void 
   const started = performance.now();
   const wantDemo = demoWanted(config);
   const db = await openDatabase(config, (m) => print(m));
-  const demo = wantDemo ? await startDemo({ log: (m) => print(`  ${m}`) }).catch(async (err) => { await db.close(); throw err; }) : undefined;
+  const demo = wantDemo ? await startDemo({ log: (m) => print(`  ${m}`), outageEveryMinutes: config.PILOTHOUSE_DEMO_OUTAGE_EVERY_MINUTES }).catch(async (err) => { await db.close(); throw err; }) : undefined;
   const app = await buildApp({ config, db: db.pool, services: opts.services, cluster: demo?.cluster });
   try {
     await loadPrices(db.pool, config.PRICE_CATALOG_FILE, app.log);
@@ -47,6 +49,8 @@ export async function startServer(config: Config, print: (line: string) => void 
   const controllers = config.PILOTHOUSE_CONTROLLERS === 'off' ? undefined : await startControllers({
     db: db.pool, registry: app.metrics, kube, dryRun: config.PILOTHOUSE_CONTROLLERS_DRY_RUN,
     lease: kube ? config.PILOTHOUSE_LEASE : 'postgres',
+    prices: (at) => infraRatesAt(db.pool, at),
+    fleetCost: (now) => fleetCostToday(db.pool, now),
     log: (msg, fields) => app.log.info({ ...fields, component: 'controllers' }, msg),
   });
   // With PORT=0 the real port is known only now.

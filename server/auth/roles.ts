@@ -16,6 +16,7 @@ export const PERMISSIONS = [
   // platform-scoped
   'tenants:list', 'tenants:create', 'platform:tokens', 'fleet:read', 'fleet:write',
   'meters:write', 'prices:write', 'billing:write', 'slo:read', 'slo:write',
+  'regions:read', 'regions:failover',
   // platform-scoped, except controllers:read, which tenant roles hold for their own tenant's decisions
   'controllers:read', 'controllers:write',
 ] as const;
@@ -32,7 +33,7 @@ export const TENANT_ROLE_PERMISSIONS: Record<TenantRole, readonly Permission[]> 
 
 export const PLATFORM_ROLE_PERMISSIONS: Record<PlatformRole, readonly Permission[]> = {
   admin: PERMISSIONS,
-  sre: [...READS, 'workspaces:write', 'fleet:write', 'controllers:write', 'slo:write'],
+  sre: [...READS, 'workspaces:write', 'fleet:write', 'controllers:write', 'slo:write', 'regions:failover'],
   viewer: READS,
 };
 

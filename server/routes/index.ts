@@ -19,5 +19,7 @@ import fleetMode from './fleet-mode.ts';
 import slo from './slo.ts';
 import fleetCosts from './fleet-costs.ts';
 import fleet from './fleet.ts';
+import regions from './regions.ts';
+import capacity from './capacity.ts';
 
-export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, usageEvents, usage, pricing, otlp, faro, frontend, traces, controllers, quota, fleetMode, slo, fleetCosts, fleet];
+export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, usageEvents, usage, pricing, otlp, faro, frontend, traces, controllers, quota, fleetMode, slo, fleetCosts, fleet, regions, capacity];
