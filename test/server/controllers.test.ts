@@ -33,7 +33,7 @@ test('the overview lists every controller with its switches, last run and the le
   const res = await t.app.inject({ url: '/api/v1/controllers', headers: bearer(viewer) });
   assert.equal(res.statusCode, 200);
   const body = res.json();
-  assert.deepEqual(body.controllers.map((c: { name: string }) => c.name).sort(), ['headroom-autoscaler', 'idle-reaper', 'quota-enforcer', 'workspace-lifecycle']);
+  assert.deepEqual(body.controllers.map((c: { name: string }) => c.name).sort(), ['cost-guard', 'headroom-autoscaler', 'idle-reaper', 'node-repair', 'quota-enforcer', 'region-failover', 'spot-converter', 'workspace-lifecycle']);
   assert.equal(body.lease.holder, 'api-test-replica');
   assert.equal(body.lease.held, true);
   const reaper = body.controllers.find((c: { name: string }) => c.name === 'idle-reaper');
