@@ -2,7 +2,7 @@
 // nodes NotReady past the grace period by force-deleting their pods (their Deployments
 // reschedule them), recording each move and when the workspace ran again; the brake is a
 // row (node_repair_brake) so that the console and the next leader see it.
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '../../kube/client.ts';
 import { listAll } from '../../kube/list.ts';
 import { deleteObject } from '../../kube/objects.ts';
 import { TENANT_LABEL, WORKSPACE_LABEL } from '../../kube/labels.ts';

@@ -3,7 +3,7 @@
 // between capacity types by patching its pod template's node selector and spot toleration
 // (a workspace's record follows). Interruptions are recorded with their deadline, the time
 // their replicas took to move, and the pool's hold-down.
-import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import type { V1Node, V1Pod } from '../../kube/client.ts';
 import type { Kube } from '../../kube/client.ts';
 import { listAll } from '../../kube/list.ts';
 import { listObjects, updateObject, type KObject } from '../../kube/objects.ts';

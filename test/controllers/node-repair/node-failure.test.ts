@@ -8,7 +8,7 @@ import { createTestDb } from '../../helper.ts';
 import { ControllerRuntime } from '../../../controllers/runtime/runtime.ts';
 import { PgElector } from '../../../controllers/runtime/elector.ts';
 import { createNodeRepairController, NODE_REPAIR } from '../../../controllers/noderepair/repair.ts';
-import { createObject, listObjects } from '../../../kube/objects.ts';
+import { createObject } from '../../../kube/objects.ts';
 import { TENANT_LABEL, WORKSPACE_LABEL } from '../../../kube/labels.ts';
 import { resourceByKey } from '../../../sandbox/k8s/index.ts';
 import { startTestCluster, waitFor } from '../cluster.ts';

@@ -120,7 +120,7 @@ test('an interruption notice moves every affected replica to on-demand before th
   assert.ok(affected.length >= 2, `${affected.length} replicas on the reclaimed node`);
   const { deadline } = s.cluster.api.fleet.pools.reclaim(node);
 
-  for (let i = 0; ; i++) {
+  for (;;) {
     await s.run();
     const st = await s.state();
     assert.ok(st.filter((d) => d.capacity === 'on-demand').length >= 3, 'the floor holds at every step');
