@@ -46,7 +46,7 @@ test('a region whose API stops answering is failed over to the standby, with an 
   assert.ok(fo.firstFailedAt!.getTime() >= outageAt, 'RTO starts at the first failed check, not before');
   const failed = (await checksOf(PRIMARY)).filter((c) => !c.ok);
   assert.equal(failed.length, 3);
-  assert.match(failed[0]!.error ?? '', /no answer within 250 ms/);
+  assert.match(failed[0]!.error ?? '', /no answer within 2000 ms/);
   assert.deepEqual(failed.slice(1).map((c, i) => c.at.getTime() - failed[i]!.at.getTime()), [10_000, 10_000]);
   assert.ok(fo.steps.some((s: any) => s.step === 'routing' && s.activeRegion === STANDBY));
 

@@ -26,6 +26,8 @@ export interface Drill {
 
 export const PRIMARY = 'eu-west-1';
 export const STANDBY = 'us-east-1';
+/** generous: a loaded CI machine must not fail a healthy probe; a hung one costs this much real time */
+export const PROBE_TIMEOUT_MS = 2_000;
 
 export async function startDrill(db: Db, o: { settings?: Partial<FailoverSettings>; autoFailback?: boolean; lease: string }): Promise<Drill> {
   const cluster = await startTestCluster();
@@ -37,7 +39,7 @@ export async function startDrill(db: Db, o: { settings?: Partial<FailoverSetting
     db,
     kube: cluster.kube(),
     elector: new PgElector(db, o.lease, 'drill', 60_000),
-    controllers: [createRegionFailoverController({ clock: () => t, probeTimeoutMs: 250, settings: o.settings })],
+    controllers: [createRegionFailoverController({ clock: () => t, probeTimeoutMs: PROBE_TIMEOUT_MS, settings: o.settings })],
   });
   await runtime.tick();
   const kube = cluster.kube();
