@@ -42,6 +42,8 @@ export function createRegionFailoverController(o: RegionFailoverOptions = {}): C
     async observe(ctx) {
       const now = clock();
       const regions = await listRegions(ctx.db);
+      // No regions configured (a single-region install): nothing to check or route.
+      if (!regions.length) return { now, regions: [], routed: null, lastSwitchAt: null, requests: [] };
       const checks = await recentChecks(ctx.db);
       await Promise.all(regions.map(async (r) => {
         const history = checks.get(r.name) ?? [];
@@ -58,7 +60,7 @@ export function createRegionFailoverController(o: RegionFailoverOptions = {}): C
       return {
         now,
         regions: regions.map((r) => ({ name: r.name, priority: r.priority, active: r.active, autoFailback: r.autoFailback, checks: checks.get(r.name) ?? [] })),
-        routed: regions.length ? await readRouting(ctx.kube!, namespace) : null,
+        routed: await readRouting(ctx.kube!, namespace),
         lastSwitchAt: await lastSwitchAt(ctx.db),
         requests: (await openRequests(ctx.db)).map((q) => ({ id: q.id, toRegion: q.toRegion, reason: q.reason, actor: q.actor })),
       };

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { healthOf, streak } from '../../controllers/failover/health.ts';
 import { DEFAULT_FAILOVER } from '../../controllers/failover/decide.ts';
-import { addRequest, listFailovers, listRegions, recentChecks } from '../../controllers/failover/store.ts';
+import { addRequest, listFailovers, listRegions, recentChecks, upsertRegion } from '../../controllers/failover/store.ts';
 import { ConflictError, NotFoundError } from '../../tenancy/errors.ts';
 import { actorOf } from '../auth/principal.ts';
 import { DateTime, errors } from '../schemas.ts';
@@ -52,6 +52,14 @@ const FailoverBody = Type.Object({
   reason: Type.String({ minLength: 3, maxLength: 500, pattern: '\\S', description: 'why, for the failover history' }),
 }, { additionalProperties: false });
 
+const RegionBody = Type.Object({
+  priority: Type.Integer({ minimum: 1, maximum: 1000, description: '1 is the first choice' }),
+  probeUrl: Type.String({ maxLength: 2000, pattern: '^https?://[^\\s]+$', description: 'the region\'s health endpoint: 2xx within 5 s is a pass' }),
+  autoFailback: Type.Boolean({ default: false, description: 'take traffic back automatically once healthy again (after the hold-down)' }),
+  slos: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 20, default: [], description: 'SLOs whose burn rate counts toward the region\'s health' }),
+}, { additionalProperties: false });
+const RegionNameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$' }) });
+
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export default async function regions(app: FastifyInstance) {
@@ -84,6 +92,18 @@ export default async function regions(app: FastifyInstance) {
     config: { auth: { permission: 'regions:read' } },
     schema: { tags: ['regions'], summary: 'Regions with priority, role and health (recent checks), the failover history with measured RTO, and recent failover requests', response: { 200: Regions } },
   }, overview);
+
+  app.put<{ Params: Static<typeof RegionNameParams>; Body: Static<typeof RegionBody> }>('/api/v1/regions/:name', {
+    config: { auth: { permission: 'fleet:write' } },
+    schema: {
+      tags: ['regions'], summary: 'Add a region or change its priority, health probe, failback and SLOs (which region is active changes only by failover)',
+      params: RegionNameParams, body: RegionBody, response: { 200: Regions, ...errors(400) },
+    },
+  }, async (req) => {
+    await upsertRegion(app.db, { name: req.params.name, ...req.body });
+    req.log.info({ region: req.params.name, ...req.body }, 'region configured');
+    return overview();
+  });
 
   app.post<{ Params: Static<typeof NameParams>; Body: Static<typeof FailoverBody> }>('/api/v1/regions/:name/failover', {
     config: { auth: { permission: 'regions:failover' } },

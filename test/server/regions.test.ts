@@ -53,3 +53,20 @@ test('a failover to an unhealthy region is refused with what to wait for', async
   assert.equal((await t.db.query(`SELECT count(*)::int AS n FROM region_failover_requests`)).rows[0].n, 0, 'nothing recorded');
   await d.runtime.stop();
 });
+
+test('a region is added and changed through the API; bad input is a 400 that changes nothing', async () => {
+  const sre = await t.token('sre');
+  const viewer = await t.token('viewer');
+  const body = { priority: 3, probeUrl: 'https://ap-south-1.example.com/healthz', autoFailback: true, slos: ['api-availability'] };
+  assert.equal((await t.app.inject({ method: 'PUT', url: '/api/v1/regions/ap-south-1', headers: bearer(viewer), payload: body })).statusCode, 403);
+  const res = await t.app.inject({ method: 'PUT', url: '/api/v1/regions/ap-south-1', headers: bearer(sre), payload: body });
+  assert.equal(res.statusCode, 200, res.body);
+  const r = res.json().regions.find((x: any) => x.name === 'ap-south-1');
+  assert.deepEqual([r.priority, r.role, r.autoFailback, r.slos, r.health.state], [3, 'standby', true, ['api-availability'], 'unknown']);
+  const bad = await t.app.inject({ method: 'PUT', url: '/api/v1/regions/ap-south-1', headers: bearer(sre), payload: { ...body, priority: 0 } });
+  assert.equal(bad.statusCode, 400);
+  assert.match(bad.json().message, /priority/);
+  assert.equal((await t.app.inject({ method: 'PUT', url: '/api/v1/regions/AP_South', headers: bearer(sre), payload: body })).statusCode, 400);
+  const { rows } = await t.db.query(`SELECT priority FROM regions WHERE name = 'ap-south-1'`);
+  assert.equal(rows[0].priority, 3);
+});

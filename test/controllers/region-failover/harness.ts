@@ -27,7 +27,7 @@ export interface Drill {
 export const PRIMARY = 'eu-west-1';
 export const STANDBY = 'us-east-1';
 /** generous: a loaded CI machine must not fail a healthy probe; a hung one costs this much real time */
-export const PROBE_TIMEOUT_MS = 2_000;
+export const PROBE_TIMEOUT_MS = 5_000;
 
 export async function startDrill(db: Db, o: { settings?: Partial<FailoverSettings>; autoFailback?: boolean; lease: string }): Promise<Drill> {
   const cluster = await startTestCluster();
