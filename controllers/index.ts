@@ -57,10 +57,10 @@ export function createControllers(o: Pick<ControllersOptions, 'registry' | 'sche
     createReaperController({ schedule: o.schedules?.[REAPER] }),
     createQuotaController({ registry: o.registry, schedule: o.schedules?.[QUOTA_ENFORCER] }),
     createAutoscalerController({ schedule: o.schedules?.[AUTOSCALER], settings: o.headroom }),
-    createSpotController({ schedule: o.schedules?.[SPOT_CONVERTER], rates: o.prices }),
+    createSpotController({ schedule: o.schedules?.[SPOT_CONVERTER], rates: o.prices, registry: o.registry }),
     createCostGuardController({ schedule: o.schedules?.[COST_GUARD], cost: o.fleetCost }),
-    createRegionFailoverController({ ...o.failover, schedule: o.schedules?.[REGION_FAILOVER] }),
-    createNodeRepairController({ schedule: o.schedules?.[NODE_REPAIR], settings: o.nodeRepair }),
+    createRegionFailoverController({ ...o.failover, schedule: o.schedules?.[REGION_FAILOVER], registry: o.registry }),
+    createNodeRepairController({ schedule: o.schedules?.[NODE_REPAIR], settings: o.nodeRepair, registry: o.registry }),
   ];
 }
 

@@ -5,6 +5,7 @@
 //
 // The checks are observations: observe() probes the regions that are due and records the
 // results, so the history is there whether or not anything is decided.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Controller } from '../runtime/types.ts';
 import { nextCheckAt } from './health.ts';
 import { decideFailover, failoverSettings, type FailoverAction, type FailoverObserved, type FailoverSettings } from './decide.ts';
@@ -24,6 +25,7 @@ export interface RegionFailoverOptions {
   /** the clock checks and switches are timed by (tests inject one) */
   clock?: () => number;
   routingNamespace?: string;
+  registry?: Registry;
 }
 
 export function createRegionFailoverController(o: RegionFailoverOptions = {}): Controller<FailoverObserved, FailoverAction> {
@@ -32,6 +34,11 @@ export function createRegionFailoverController(o: RegionFailoverOptions = {}): C
   const timeoutMs = o.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   const burnLimit = o.burnRateLimit ?? DEFAULT_BURN_RATE_LIMIT;
   const namespace = o.routingNamespace ?? ROUTING_NAMESPACE;
+  const registers = o.registry ? [o.registry] : [];
+  const up = new Gauge({ name: 'pilothouse_region_up', help: '1 while the region\'s last health check passed', labelNames: ['region'] as const, registers });
+  const active = new Gauge({ name: 'pilothouse_region_active', help: '1 for the region traffic is routed to', labelNames: ['region'] as const, registers });
+  const switches = new Counter({ name: 'pilothouse_region_failovers_total', help: 'Switches of the active region by kind (automatic, manual, failback)', labelNames: ['kind'] as const, registers });
+  const rto = new Histogram({ name: 'pilothouse_region_failover_rto_seconds', help: 'Measured RTO of automatic failovers: first failed check to routing switched', buckets: [10, 20, 30, 45, 60, 90, 120, 300], registers });
   return {
     name: REGION_FAILOVER,
     description: `health-checks each region (every ${s.intervalMs / 1000} s, ${s.retryIntervalMs / 1000} s after a failure, HTTP probe and SLO burn rate) and switches the routing ConfigMap ${namespace}/${ROUTING_CONFIGMAP} to the highest-priority healthy standby after ${s.failuresToFailover} failures in a row; failback is manual unless a region allows it`,
@@ -57,6 +64,10 @@ export function createRegionFailoverController(o: RegionFailoverOptions = {}): C
         await recordCheck(ctx.db, row);
         checks.set(r.name, [row, ...history]);
       }));
+      for (const r of regions) {
+        up.set({ region: r.name }, checks.get(r.name)?.[0]?.ok ? 1 : 0);
+        active.set({ region: r.name }, r.active ? 1 : 0);
+      }
       return {
         now,
         regions: regions.map((r) => ({ name: r.name, priority: r.priority, active: r.active, autoFailback: r.autoFailback, checks: checks.get(r.name) ?? [] })),
@@ -91,6 +102,10 @@ export function createRegionFailoverController(o: RegionFailoverOptions = {}): C
         if (a.requestId !== undefined) await c.query(`UPDATE region_failover_requests SET done_at = $2, failover_id = $3 WHERE id = $1`, [a.requestId, new Date(switchedAt), id]);
         return id;
       });
+      if (a.from) active.set({ region: a.from }, 0);
+      active.set({ region: a.to }, 1);
+      if (a.kind !== 'initial') switches.inc({ kind: a.kind });
+      if (rtoMs !== null) rto.observe(rtoMs / 1000);
       return { failoverId, from: a.from, to: a.to, kind: a.kind, rtoMs, steps };
     },
   };

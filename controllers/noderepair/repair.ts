@@ -6,6 +6,7 @@ import type { V1Pod } from '../../kube/client.ts';
 import { listAll } from '../../kube/list.ts';
 import { deleteObject } from '../../kube/objects.ts';
 import { TENANT_LABEL, WORKSPACE_LABEL } from '../../kube/labels.ts';
+import { Gauge, Histogram, type Registry } from 'prom-client';
 import type { Controller } from '../runtime/types.ts';
 import { decideNodeRepair, nodeRepairSettings, type NodeRepairAction, type NodeRepairObserved, type NodeRepairSettings } from './decide.ts';
 
@@ -15,6 +16,7 @@ export interface NodeRepairOptions {
   schedule?: string;
   settings?: Partial<NodeRepairSettings>;
   clock?: () => number;
+  registry?: Registry;
 }
 
 const isReady = (p: V1Pod) => (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
@@ -22,6 +24,10 @@ const isReady = (p: V1Pod) => (p.status?.conditions ?? []).some((c) => c.type ==
 export function createNodeRepairController(o: NodeRepairOptions = {}): Controller<NodeRepairObserved, NodeRepairAction> {
   const s = nodeRepairSettings(o.settings);
   const clock = o.clock ?? Date.now;
+  const registers = o.registry ? [o.registry] : [];
+  const braked = new Gauge({ name: 'pilothouse_node_repair_brake', help: '1 while too many nodes are NotReady at once for node repair to act', registers });
+  const notReady = new Gauge({ name: 'pilothouse_nodes_not_ready', help: 'Nodes whose Ready condition is not True', registers });
+  const moved = new Histogram({ name: 'pilothouse_workspace_move_seconds', help: 'Workspaces moved off a failed node: pod deleted to running again elsewhere', buckets: [5, 10, 20, 30, 60, 120, 300, 600], registers });
   return {
     name: NODE_REPAIR,
     description: `moves workspaces off nodes NotReady for more than ${Math.round(s.graceMs / 1000)} s (their pods deleted, their Deployments reschedule them) and records the time to running again; holds when more than ${Math.round(s.maxUnhealthyShare * 100)} % of nodes fail at once`,
@@ -36,6 +42,8 @@ export function createNodeRepairController(o: NodeRepairOptions = {}): Controlle
         ctx.db.query(`SELECT id, workspace_id, node, moved_at FROM workspace_moves WHERE running_at IS NULL`),
         ctx.db.query(`SELECT engaged FROM node_repair_brake`),
       ]);
+      notReady.set(nodes.filter((n) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True').length);
+      braked.set(brake.rows[0]?.engaged ? 1 : 0);
       return {
         now: clock(),
         nodes: nodes.map((n) => {
@@ -64,6 +72,7 @@ export function createNodeRepairController(o: NodeRepairOptions = {}): Controlle
       if (a.type === 'running-again') {
         const at = clock();
         await ctx.fenced((c) => c.query(`UPDATE workspace_moves SET running_at = $2, new_node = $3, took_ms = $4 WHERE id = $1 AND running_at IS NULL`, [a.moveId, new Date(at), a.node, Math.max(0, at - a.movedAt)]));
+        moved.observe(Math.max(0, at - a.movedAt) / 1000);
         return { workspaceId: a.workspaceId, node: a.node, tookMs: Math.max(0, at - a.movedAt) };
       }
       const r = await deleteObject(ctx.kube!, 'Pod', a.namespace, a.pod, ctx.epoch, { gracePeriodSeconds: 0, uid: a.uid });

@@ -12,6 +12,7 @@ import {
   SPOT_NOTICE_MS, SPOT_TAINT_KEY, TENANT_LABEL, WORKSPACE_LABEL,
 } from '../../kube/labels.ts';
 import { podRequests } from '../../kube/pod-requests.ts';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Controller } from '../runtime/types.ts';
 import { readTunings, SPOT_SHARE_BOOST } from '../runtime/tunings.ts';
 import { currentCapacityPolicy } from '../capacity/policy.ts';
@@ -24,6 +25,7 @@ export interface SpotOptions {
   /** the price catalogue's infrastructure rates in force (for the expected saving of each move) */
   rates?: (at: Date) => Promise<Rates | null>;
   clock?: () => number;
+  registry?: Registry;
 }
 
 const selectorString = (m: Record<string, string>) => Object.entries(m).map(([k, v]) => `${k}=${v}`).join(',');
@@ -95,6 +97,9 @@ async function observeUnits(kube: Kube, policy: SpotObserved['policy']): Promise
 
 export function createSpotController(o: SpotOptions = {}): Controller<SpotObserved, SpotAction> {
   const clock = o.clock ?? Date.now;
+  const registers = o.registry ? [o.registry] : [];
+  const moves = new Counter({ name: 'pilothouse_spot_moves_total', help: 'Deployments moved between capacity types, by destination and why (convert, restore, interruption)', labelNames: ['to', 'why'] as const, registers });
+  const handled = new Histogram({ name: 'pilothouse_spot_interruption_handled_seconds', help: 'Interruption notice to every affected replica running on on-demand capacity elsewhere (the notice gives 120 s)', buckets: [5, 10, 20, 30, 60, 90, 120, 180], registers });
   return {
     name: SPOT_CONVERTER,
     description: 'moves the Deployments the capacity policy names between on-demand and spot capacity (node selector and toleration), a few per run, toward the spot target and never below the on-demand floor or past a PodDisruptionBudget; on an interruption notice moves the replicas on that node to on-demand before the deadline and holds the pool',
@@ -132,6 +137,7 @@ export function createSpotController(o: SpotOptions = {}): Controller<SpotObserv
       if (a.type === 'interruption-moved') {
         const at = clock();
         await ctx.fenced((c) => c.query(`UPDATE spot_interruptions SET moved_at = $2, took_ms = $3 WHERE node = $1 AND moved_at IS NULL`, [a.node, new Date(at), Math.max(0, at - a.noticedAt)]));
+        handled.observe(Math.max(0, at - a.noticedAt) / 1000);
         return { node: a.node, tookMs: Math.max(0, at - a.noticedAt) };
       }
       const r = await updateObject(ctx.kube!, 'Deployment', a.namespace, a.name, ctx.epoch, (d: KObject) => {
@@ -143,6 +149,7 @@ export function createSpotController(o: SpotOptions = {}): Controller<SpotObserv
       if (a.workspaceId && !r.gone) {
         await ctx.fenced((c) => c.query(`UPDATE workspaces SET node_pool = $2 WHERE id = $1 AND node_pool <> $2`, [a.workspaceId, a.to]));
       }
+      if (r.changed) moves.inc({ to: a.to, why: a.why });
       return { ...r, to: a.to };
     },
   };

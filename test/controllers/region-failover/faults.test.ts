@@ -52,6 +52,11 @@ test('a region whose API stops answering is failed over to the standby, with an 
 
   const { rows } = await db.query(`SELECT decision, status FROM controller_actions WHERE controller = 'region-failover' AND target = $1 ORDER BY id`, [STANDBY]);
   assert.deepEqual(rows.map((r) => r.status), ['applied']);
+  const metrics = await d.registry.metrics();
+  assert.match(metrics, /pilothouse_region_failover_rto_seconds_count 1/);
+  assert.match(metrics, /pilothouse_region_failovers_total\{kind="automatic"\} 1/);
+  assert.match(metrics, /pilothouse_region_up\{region="eu-west-1"\} 0/);
+  assert.match(metrics, /pilothouse_region_active\{region="us-east-1"\} 1/);
   await d.runtime.stop();
 });
 

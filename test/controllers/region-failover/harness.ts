@@ -1,6 +1,7 @@
 // A failover drill on an injected clock: the sandbox fleet with two regions (their health
 // endpoints answer or not as the test says), the region-failover controller under a real
 // runtime and lease, and a clock the test moves a second at a time as the cron schedule would.
+import { Registry } from 'prom-client';
 import type { Db } from '../../../db/pool.ts';
 import { ControllerRuntime } from '../../../controllers/runtime/runtime.ts';
 import { PgElector } from '../../../controllers/runtime/elector.ts';
@@ -13,6 +14,8 @@ import { startTestCluster, type TestCluster } from '../cluster.ts';
 export interface Drill {
   cluster: TestCluster;
   runtime: ControllerRuntime;
+  /** where the controller's metrics are registered */
+  registry: Registry;
   /** the injected clock, ms since the drill began */
   now(): number;
   /** one scheduled run `ms` after the previous one */
@@ -35,16 +38,17 @@ export async function startDrill(db: Db, o: { settings?: Partial<FailoverSetting
   await upsertRegion(db, { name: PRIMARY, priority: 1, probeUrl: healthz(PRIMARY), autoFailback: o.autoFailback ?? false });
   await upsertRegion(db, { name: STANDBY, priority: 2, probeUrl: healthz(STANDBY) });
   let t = 0;
+  const registry = new Registry();
   const runtime = new ControllerRuntime({
     db,
     kube: cluster.kube(),
     elector: new PgElector(db, o.lease, 'drill', 60_000),
-    controllers: [createRegionFailoverController({ clock: () => t, probeTimeoutMs: PROBE_TIMEOUT_MS, settings: o.settings })],
+    controllers: [createRegionFailoverController({ clock: () => t, probeTimeoutMs: PROBE_TIMEOUT_MS, settings: o.settings, registry })],
   });
   await runtime.tick();
   const kube = cluster.kube();
   const drill: Drill = {
-    cluster, runtime,
+    cluster, runtime, registry,
     now: () => t,
     async step(ms = 1_000) {
       t += ms;
