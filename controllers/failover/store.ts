@@ -127,3 +127,8 @@ export async function readRequest(db: Queryable, id: number): Promise<RequestRow
   const { rows } = await db.query(`SELECT * FROM region_failover_requests WHERE id = $1`, [id]);
   return rows[0] ? request(rows[0]) : null;
 }
+
+export async function recentRequests(db: Queryable, limit = 20): Promise<RequestRow[]> {
+  const { rows } = await db.query(`SELECT * FROM region_failover_requests ORDER BY id DESC LIMIT $1`, [limit]);
+  return rows.map(request);
+}

@@ -10,13 +10,12 @@ import { forecast } from '../../controllers/costguard/decide.ts';
 import { infraRatesAt } from '../../collectors/cost/catalog-store.ts';
 import { fleetCostToday } from '../../collectors/cost/fleet-costs.ts';
 import { readFleetSummary } from '../../collectors/fleet/read.ts';
+import { spotSavings } from '../../collectors/cost/spot-savings.ts';
+import { nodeRepairBrake, recentInterruptions, recentMoves } from '../../controllers/capacity/records.ts';
 import { Kube } from '../../kube/client.ts';
 import { kubeOptionsOf } from '../cluster.ts';
 import { actorOf } from '../auth/principal.ts';
-import { DateTime, errors } from '../schemas.ts';
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-const GIB = 2 ** 30;
+import { DateTime, Nullable, errors } from '../schemas.ts';
 
 const Savings = Type.Object({
   spotShare: Nullable(Type.Number({ description: 'share of requested CPU that runs on spot nodes' })),
@@ -62,28 +61,14 @@ export default async function capacity(app: FastifyInstance) {
     kube ??= new Kube({ ...access, timeoutMs: 5_000, retries: 1 });
     const fleet = await readFleetSummary(kube, app.db).catch(() => null);
     if (!fleet) return null;
-    const pools = fleet.regions.flatMap((r) => r.pools);
-    const spot = pools.filter((p) => p.capacityType === 'spot');
-    const cpu = spot.reduce((n, p) => n + p.cpuRequested, 0);
-    const mem = spot.reduce((n, p) => n + p.memoryRequestedBytes, 0);
-    const allCpu = pools.reduce((n, p) => n + p.cpuRequested, 0);
-    const onDemand = cpu * rates.cpuHour.onDemand + (mem / GIB) * rates.gbHour.onDemand;
-    const onSpot = cpu * rates.cpuHour.spot + (mem / GIB) * rates.gbHour.spot;
-    const r6 = (v: number) => Math.round(v * 1e6) / 1e6;
-    return {
-      spotShare: allCpu > 0 ? r6(cpu / allCpu) : null, spotCpuRequested: r6(cpu), spotMemoryRequestedBytes: mem,
-      spotPerHourUsd: r6(onSpot), onDemandPerHourUsd: r6(onDemand), savingPerHourUsd: r6(onDemand - onSpot),
-      savingShare: onDemand > 0 ? r6((onDemand - onSpot) / onDemand) : null,
-    };
+    return spotSavings(fleet, rates);
   }
 
   async function overview(): Promise<Static<typeof Overview>> {
     const now = new Date();
     const [stored, tunings, cost, interruptions, moves, brake, save] = await Promise.all([
       currentCapacityPolicy(app.db), readTunings(app.db), fleetCostToday(app.db, now),
-      app.db.query(`SELECT * FROM spot_interruptions ORDER BY noticed_at DESC LIMIT 20`),
-      app.db.query(`SELECT * FROM workspace_moves ORDER BY moved_at DESC LIMIT 20`),
-      app.db.query(`SELECT * FROM node_repair_brake`),
+      recentInterruptions(app.db), recentMoves(app.db), nodeRepairBrake(app.db),
       savings(),
     ]);
     return {
@@ -94,15 +79,9 @@ export default async function capacity(app: FastifyInstance) {
         forecastUsd: cost ? Math.round(forecast(now.getTime(), cost) * 100) / 100 : null,
         measures: [...tunings.values()].map((t) => ({ ...t, updatedAt: t.updatedAt.toISOString() })),
       },
-      interruptions: interruptions.rows.map((r) => ({
-        node: r.node, pool: r.pool, noticedAt: r.noticed_at.toISOString(), deadline: r.deadline.toISOString(), replicas: r.replicas, workloads: r.workloads,
-        movedAt: iso(r.moved_at), tookMs: r.took_ms, holdUntil: r.hold_until.toISOString(),
-      })),
-      moves: moves.rows.map((m) => ({
-        workspaceId: m.workspace_id, tenantId: m.tenant_id, node: m.node, pod: m.pod, reason: m.reason, movedAt: m.moved_at.toISOString(),
-        runningAt: iso(m.running_at), newNode: m.new_node, tookMs: m.took_ms,
-      })),
-      brake: brake.rows[0] ? { engaged: brake.rows[0].engaged, failing: brake.rows[0].failing, total: brake.rows[0].total, changedAt: brake.rows[0].changed_at.toISOString() } : null,
+      interruptions: interruptions.map((r) => ({ ...r, noticedAt: r.noticedAt.toISOString(), deadline: r.deadline.toISOString(), movedAt: iso(r.movedAt), holdUntil: r.holdUntil.toISOString() })),
+      moves: moves.map((m) => ({ ...m, movedAt: m.movedAt.toISOString(), runningAt: iso(m.runningAt) })),
+      brake: brake && { ...brake, changedAt: brake.changedAt.toISOString() },
     };
   }
 

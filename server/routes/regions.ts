@@ -6,12 +6,10 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { healthOf, streak } from '../../controllers/failover/health.ts';
 import { DEFAULT_FAILOVER } from '../../controllers/failover/decide.ts';
-import { addRequest, listFailovers, listRegions, recentChecks, upsertRegion } from '../../controllers/failover/store.ts';
+import { addRequest, listFailovers, listRegions, openRequests, recentChecks, recentRequests, upsertRegion } from '../../controllers/failover/store.ts';
 import { ConflictError, NotFoundError } from '../../tenancy/errors.ts';
 import { actorOf } from '../auth/principal.ts';
-import { DateTime, errors } from '../schemas.ts';
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+import { DateTime, Nullable, errors } from '../schemas.ts';
 const Health = Type.Union([Type.Literal('healthy'), Type.Literal('failing'), Type.Literal('failed'), Type.Literal('unknown')], {
   description: 'healthy: the last check passed; failing: it failed, fewer than N in a row; failed: N or more in a row; unknown: never checked',
 });
@@ -66,7 +64,7 @@ export default async function regions(app: FastifyInstance) {
   async function overview(): Promise<Static<typeof Regions>> {
     const [list, checks, failovers, requests] = await Promise.all([
       listRegions(app.db), recentChecks(app.db, 30), listFailovers(app.db, 50),
-      app.db.query(`SELECT * FROM region_failover_requests ORDER BY id DESC LIMIT 20`),
+      recentRequests(app.db),
     ]);
     const s = DEFAULT_FAILOVER;
     return {
@@ -81,10 +79,7 @@ export default async function regions(app: FastifyInstance) {
         };
       }),
       failovers: failovers.map((f) => ({ ...f, firstFailedAt: iso(f.firstFailedAt), switchedAt: f.switchedAt.toISOString() })),
-      requests: requests.rows.map((q) => ({
-        id: Number(q.id), toRegion: q.to_region, reason: q.reason, actor: q.actor, requestedAt: q.requested_at.toISOString(),
-        doneAt: iso(q.done_at), failoverId: q.failover_id === null ? null : Number(q.failover_id), error: q.error,
-      })),
+      requests: requests.map((q) => ({ ...q, requestedAt: q.requestedAt.toISOString(), doneAt: iso(q.doneAt) })),
     };
   }
 
@@ -120,8 +115,8 @@ export default async function regions(app: FastifyInstance) {
     const cs = (await recentChecks(app.db, 10)).get(target.name) ?? [];
     const health = healthOf(cs, DEFAULT_FAILOVER);
     if (health !== 'healthy') throw new ConflictError(`${target.name} is ${health}: its last check did not pass, so traffic would go to a region that is down. Wait for a passing check.`);
-    const open = await app.db.query(`SELECT id FROM region_failover_requests WHERE done_at IS NULL LIMIT 1`);
-    if (open.rows[0]) throw new ConflictError(`failover request ${open.rows[0].id} is still being carried out; try again when it is done`);
+    const [open] = await openRequests(app.db);
+    if (open) throw new ConflictError(`failover request ${open.id} is still being carried out; try again when it is done`);
     const r = await addRequest(app.db, { toRegion: target.name, reason: req.body.reason, actor: actorOf(req.principal!) });
     req.log.info({ region: target.name, actor: r.actor, reason: r.reason, request: r.id }, 'manual region failover requested');
     return reply.code(202).send({ ...r, requestedAt: r.requestedAt.toISOString(), doneAt: iso(r.doneAt) });
