@@ -127,3 +127,24 @@ test('without automatic failback the recovered primary stays standby', async () 
   assert.equal((await listFailovers(db)).length, 1);
   await d.runtime.stop();
 });
+
+test('a region whose SLOs burn faster than the page factor fails its checks though its probe answers, and is failed over', async () => {
+  await reset();
+  const d = await startDrill(db, { lease: `drill-${++lease}` });
+  await db.query(`UPDATE regions SET slos = '{api-eu}' WHERE name = $1`, [PRIMARY]);
+  await d.step();
+  assert.equal(await d.routed(), PRIMARY);
+  // The evaluator's latest word on the region's SLO: the 5-minute window burns at 20×, the hour at 3×.
+  const evaluated = (burn: number) => db.query(
+    `INSERT INTO slo_evaluations (slo_name, evaluated_at, objective, period_start, period_end, burn_rates, alert) VALUES ('api-eu', $1, 0.999, $1, $1, $2, 'page')`,
+    [new Date(d.now()), JSON.stringify([{ windowMs: 300_000, burnRate: burn, bad: 20, total: 1000 }, { windowMs: 3_600_000, burnRate: 3, bad: 30, total: 10000 }])],
+  );
+  await evaluated(20);
+  assert.ok(await d.runUntil(async () => (await d.routed()) === STANDBY, 120_000), 'failed over on the burn rate alone');
+  const failed = (await checksOf(PRIMARY)).filter((c) => !c.ok);
+  assert.equal(failed.length, 3);
+  for (const c of failed) assert.match(c.error ?? '', /SLO burn rate 20\.0 ≥ 14\.4/);
+  const { rows } = await db.query(`SELECT bool_and(probe_ok) AS probes FROM region_checks WHERE region = $1`, [PRIMARY]);
+  assert.equal(rows[0].probes, true, 'every probe answered');
+  await d.runtime.stop();
+});
