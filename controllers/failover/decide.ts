@@ -98,8 +98,14 @@ export function decideFailover(o: FailoverObserved, s: FailoverSettings): Decisi
     target: { kind: 'Region', name: a.type === 'switch' ? a.to : String(a.requestId) }, action: a, decision, reason, inputs: inputs(extra),
   });
 
-  // No active region yet: route to the first healthy one by priority (or the first at all).
+  // No active region recorded: keep the one the routing already names if it is healthy (a
+  // restored database must not move traffic), else the first healthy one by priority.
   if (!active) {
+    const routed = regions.find((r) => r.name === o.routed && healthy(r));
+    if (routed) {
+      return [decision({ type: 'switch', kind: 'initial', from: routed.name, to: routed.name, reason: 'adopted the routing in place', actor: 'region-failover', firstFailedAt: null },
+        `adopt ${routed.name} as active`, `no region is recorded as active; the routing ConfigMap already sends traffic to ${routed.name}, which is healthy`)];
+    }
     const first = regions.find(healthy) ?? regions[0];
     if (!first) return [];
     return [decision({ type: 'switch', kind: 'initial', from: null, to: first.name, reason: 'no region was active', actor: 'region-failover', firstFailedAt: null },

@@ -47,6 +47,9 @@ test('a person\'s request switches to a healthy region and is refused for an unh
 test('with no active region, the first healthy region by priority is routed; a routing object that disagrees is restored', () => {
   assert.equal(decideFailover(world([region('a', 1, 'x'), region('b', 2, '.')]), s)[0]!.decision, 'route to b');
   assert.equal(decideFailover(world([region('a', 1, '.', { active: true }), region('b', 2, '.')], { routed: 'b' }), s)[0]!.decision, 'route to a');
+  // None recorded active but the routing names a healthy region: traffic stays where it is.
+  assert.equal(decideFailover(world([region('a', 1, '.'), region('b', 2, '.')], { routed: 'b' }), s)[0]!.decision, 'adopt b as active');
+  assert.equal(decideFailover(world([region('a', 1, '.'), region('b', 2, 'x')], { routed: 'b' }), s)[0]!.decision, 'route to a');
 });
 
 test('the next check comes 30 s after a pass and 10 s after a failure', () => {
