@@ -20,10 +20,16 @@ import { ActionRegistry } from './remediation/actions/plugin.ts';
 import { builtinActions } from './remediation/actions/builtin.ts';
 import { createReactiveController, REACTIVE, type ReactiveOptions } from './reactive/reactive.ts';
 import { createRightsizerController, RIGHTSIZER } from './rightsizing/rightsizer.ts';
+import { createSpotController, SPOT_CONVERTER } from './spot/spot.ts';
+import type { Rates } from './spot/decide.ts';
+import { COST_GUARD, createCostGuardController, type FleetCostSource } from './costguard/guard.ts';
+import { createRegionFailoverController, REGION_FAILOVER, type RegionFailoverOptions } from './failover/failover.ts';
+import { createNodeRepairController, NODE_REPAIR } from './noderepair/repair.ts';
+import type { NodeRepairSettings } from './noderepair/decide.ts';
 
 export const LEASE_NAME = 'pilothouse-controllers';
 export const DEFAULT_LEASE_TTL_MS = 15_000;
-export const CONTROLLER_NAMES = [LIFECYCLE, REAPER, QUOTA_ENFORCER, AUTOSCALER, SNAPSHOTS, REACTIVE, RIGHTSIZER, REMEDIATION] as const;
+export const CONTROLLER_NAMES = [LIFECYCLE, REAPER, QUOTA_ENFORCER, AUTOSCALER, SNAPSHOTS, REACTIVE, RIGHTSIZER, REMEDIATION, SPOT_CONVERTER, COST_GUARD, REGION_FAILOVER, NODE_REPAIR] as const;
 
 export interface ControllersOptions {
   db: Db;
@@ -50,11 +56,17 @@ export interface ControllersOptions {
   clock?: () => Date;
   /** the reactive autoscaler's targets (default: the autoscaling_targets table), PromQL and clock */
   reactive?: Omit<ReactiveOptions, 'schedule'>;
+  /** the price catalogue's infrastructure rates in force (collectors/cost), for spot savings */
+  prices?: (at: Date) => Promise<Rates | null>;
+  /** today's fleet cost and current rate (collectors/cost), for the cost guard */
+  fleetCost?: FleetCostSource;
+  failover?: Omit<RegionFailoverOptions, 'schedule'>;
+  nodeRepair?: Partial<NodeRepairSettings>;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   beforeApply?: (controller: string, index: number) => Promise<void> | void;
 }
 
-export function createControllers(o: Pick<ControllersOptions, 'registry' | 'schedules' | 'startTimeoutMs' | 'headroom' | 'snapshots' | 'reactive' | 'remediation'> = {}): Controller<any, any>[] {
+export function createControllers(o: Pick<ControllersOptions, 'registry' | 'schedules' | 'startTimeoutMs' | 'headroom' | 'snapshots' | 'reactive' | 'remediation' | 'prices' | 'fleetCost' | 'failover' | 'nodeRepair'> = {}): Controller<any, any>[] {
   return [
     createLifecycleController({ registry: o.registry, schedule: o.schedules?.[LIFECYCLE], startTimeoutMs: o.startTimeoutMs, snapshots: o.snapshots }),
     createReaperController({ schedule: o.schedules?.[REAPER] }),
@@ -66,6 +78,10 @@ export function createControllers(o: Pick<ControllersOptions, 'registry' | 'sche
     createRemediationController({
       ...o.remediation, registry: o.remediation?.registry ?? defaultActionRegistry(), schedule: o.schedules?.[REMEDIATION] ?? o.remediation?.schedule,
     }),
+    createSpotController({ schedule: o.schedules?.[SPOT_CONVERTER], rates: o.prices, registry: o.registry }),
+    createCostGuardController({ schedule: o.schedules?.[COST_GUARD], cost: o.fleetCost }),
+    createRegionFailoverController({ ...o.failover, schedule: o.schedules?.[REGION_FAILOVER], registry: o.registry }),
+    createNodeRepairController({ schedule: o.schedules?.[NODE_REPAIR], settings: o.nodeRepair, registry: o.registry }),
   ];
 }
 

@@ -17,6 +17,22 @@ export const SPOT_LABELS: ReadonlyArray<[string, string]> = [
   ['pilothouse.io/node-pool', 'spot'],
 ];
 
+/**
+ * Taints that announce a node is about to go: AWS Node Termination Handler's spot and
+ * rebalance notices, Karpenter's disruption taint, GKE's impending termination.
+ */
+export const INTERRUPTION_TAINTS = [
+  'aws-node-termination-handler/spot-itn',
+  'aws-node-termination-handler/rebalance-recommendation',
+  'karpenter.sh/disrupted',
+  'cloud.google.com/impending-node-termination',
+];
+/** when the node goes (RFC 3339), as the provider's instance-action notice says; else taint time + 2 min */
+export const INTERRUPTION_DEADLINE_ANNOTATION = 'pilothouse.io/interruption-deadline';
+export const SPOT_NOTICE_MS = 120_000;
+/** the toleration a pod needs for the spot pools' taint */
+export const SPOT_TAINT_KEY = 'pilothouse.io/spot';
+
 /** the label workloads select a region by (nodeSelector / node affinity) */
 export const REGION_LABEL = REGION_LABELS[0]!;
 

@@ -199,17 +199,23 @@ export async function updateObject(
   }
 }
 
-/** Deletes an object if it is there, with a precondition on the version read and fenced. */
-export async function deleteObject(kube: Kube, kind: KindName, ns: string, name: string, epoch: number): Promise<WriteResult> {
+/**
+ * Deletes an object if it is there, with a precondition on the version read and fenced.
+ * `gracePeriodSeconds: 0` is a force delete: for a pod on a node whose kubelet is gone and
+ * will never confirm a graceful one.
+ */
+export async function deleteObject(kube: Kube, kind: KindName, ns: string, name: string, epoch: number, opts: { gracePeriodSeconds?: number; uid?: string } = {}): Promise<WriteResult> {
   const r = ref(kind, ns, name);
   for (let attempt = 0; ; attempt++) {
     const current = await readObject(kube, kind, ns, name);
     if (!current) return { ref: r, changed: false };
+    if (opts.uid && current.metadata?.uid !== opts.uid) return { ref: r, changed: false };
     checkFence(kind, current, epoch);
     try {
       await kube.call(`delete ${r}`, () => KINDS[kind].remove(kube, ns, name, {
         preconditions: { resourceVersion: current.metadata?.resourceVersion, uid: current.metadata?.uid },
         propagationPolicy: 'Background',
+        ...(opts.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: opts.gracePeriodSeconds } : {}),
       }));
       return { ref: r, changed: true };
     } catch (err) {

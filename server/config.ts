@@ -46,6 +46,7 @@ export const ConfigSchema = Type.Object({
   USAGE_CLOSE_GRACE_DAYS: Type.Integer({ minimum: 0, maximum: 35, default: 3, description: 'days after a month ends before it is closed into immutable usage reports, 0 to 35' }),
   PRICE_CATALOG_FILE: Type.Optional(Type.String({ minLength: 1, description: 'a YAML or JSON price catalogue loaded at start (a new version is added when it differs)' })),
   PILOTHOUSE_DEMO: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], { default: 'auto', description: 'auto, on or off: run the simulated demo fleet (auto: when no KUBECONFIG is set)' }),
+  PILOTHOUSE_DEMO_OUTAGE_EVERY_MINUTES: Type.Integer({ minimum: 0, maximum: 1440, default: 15, description: 'minutes between the demo fleet\'s drills that take the active region down for two minutes (the first 2 minutes after start), 0 to turn them off; up to 1440' }),
   PILOTHOUSE_CONTROLLERS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on', description: 'on or off: run the reconcile controllers (workspace lifecycle, idle reaper, quota enforcer) in this process' }),
   PILOTHOUSE_CONTROLLERS_DRY_RUN: Type.Boolean({ default: false, description: 'true or false: controllers record their decisions and apply nothing' }),
   PILOTHOUSE_JOB_INTERVAL_SECONDS: Type.Union([1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60].map((n) => Type.Literal(n)), { default: 60, description: 'seconds between runs of the minute jobs (usage rollups, SLO evaluation, fleet cost): 60, or a divisor of 60 for tests and demos' }),

@@ -12,6 +12,7 @@ import type { TenantIdentity } from '../sandbox/traffic/tenant.ts';
 import { createTenant, listTenants, type Plan, type Tenant } from '../tenancy/tenants.ts';
 import { createToken, listTokens, revokeToken } from '../tenancy/tokens.ts';
 import { listTargets, putTarget } from '../controllers/reactive/store.ts';
+import { listRegions, upsertRegion } from '../controllers/failover/store.ts';
 
 export const DEMO_TENANTS: Array<{ name: string; plan: Plan; workspaces: number }> = [
   { name: 'Acme Robotics', plan: 'enterprise', workspaces: 8 },
@@ -118,10 +119,21 @@ async function demoPlatform(sandbox: RunningSandbox, db: Db): Promise<void> {
   }
 }
 
-export async function startDemo(opts: { log?: (message: string) => void } = {}): Promise<Demo> {
+/** The demo regions, priority in catalogue order, each health-checked at its sandbox front door. */
+export async function demoRegions(db: Db, sandboxUrl: string): Promise<void> {
+  for (const [i, r] of DEMO_REGIONS.entries()) {
+    await upsertRegion(db, { name: r.name, priority: i + 1, probeUrl: `${sandboxUrl}/sandbox/v1/regions/${r.name}/healthz` });
+  }
+}
+
+/** How long a demo outage drill keeps a region down: long enough for three failed checks. */
+export const DRILL_MS = 2 * 60_000;
+
+export async function startDemo(opts: { log?: (message: string) => void; outageEveryMinutes?: number } = {}): Promise<Demo> {
   const log = opts.log ?? (() => {});
   const sandbox = await startSandbox({ seed: Date.now() % 100_000, onError: (err) => log(`sandbox fleet: ${(err as Error).message}`) });
   let traffic: Traffic | undefined;
+  const timers: NodeJS.Timeout[] = [];
   return {
     sandbox,
     cluster: {
@@ -132,6 +144,29 @@ export async function startDemo(opts: { log?: (message: string) => void } = {}):
     },
     async startTraffic(db, baseUrl) {
       await demoPlatform(sandbox, db).catch((err: Error) => log(`demo platform deployments: ${err.message}`));
+      await demoRegions(db, sandbox.url);
+      const every = opts.outageEveryMinutes ?? 0;
+      if (every > 0) {
+        // A drill: the active region's front door stops answering for two minutes, so the
+        // failover (and, with failback manual, the region staying on its standby) shows.
+        const drill = async () => {
+          const active = (await listRegions(db).catch(() => [])).find((r) => r.active);
+          if (!active) return;
+          log(`demo drill: region ${active.name} goes down for ${DRILL_MS / 60_000} minutes`);
+          sandbox.fleet.regions.down(active.name, 'hang');
+          const back = setTimeout(() => { sandbox.fleet.regions.up(active.name); log(`demo drill: region ${active.name} is back`); }, DRILL_MS);
+          back.unref();
+          timers.push(back);
+        };
+        const first = setTimeout(() => {
+          void drill();
+          const again = setInterval(() => void drill(), every * 60_000);
+          again.unref();
+          timers.push(again);
+        }, 2 * 60_000);
+        first.unref();
+        timers.push(first);
+      }
       const tenants = await demoTenants(db);
       traffic = new Traffic({
         baseUrl, tenants, regions: DEMO_REGIONS.map((r) => r.name), log,
@@ -140,6 +175,7 @@ export async function startDemo(opts: { log?: (message: string) => void } = {}):
       traffic.start();
     },
     async stop() {
+      for (const t of timers) clearTimeout(t);
       await traffic?.stop();
       await sandbox.close();
     },

@@ -10,6 +10,8 @@ import { PrometheusClient } from '../slo/sources/prometheus.ts';
 import { startFleetCostJob } from '../collectors/cost/fleet-jobs.ts';
 import { evaluateAll, startSloJob } from '../slo/evaluate/job.ts';
 import { SloRegistry } from '../slo/registry.ts';
+import { fleetCostToday } from '../collectors/cost/fleet-costs.ts';
+import { infraRatesAt } from '../collectors/cost/catalog-store.ts';
 import { demoWanted, startDemo } from './demo.ts';
 import { startBackupSchedule } from './backups.ts';
 import { defaultActionRegistry } from '../controllers/index.ts';
@@ -38,7 +40,7 @@ export async function startServer(config: Config, print: (line: string) => void 
   const started = performance.now();
   const wantDemo = demoWanted(config);
   const db = await openDatabase(config, (m) => print(m));
-  const demo = wantDemo ? await startDemo({ log: (m) => print(`  ${m}`) }).catch(async (err) => { await db.close(); throw err; }) : undefined;
+  const demo = wantDemo ? await startDemo({ log: (m) => print(`  ${m}`), outageEveryMinutes: config.PILOTHOUSE_DEMO_OUTAGE_EVERY_MINUTES }).catch(async (err) => { await db.close(); throw err; }) : undefined;
   const actions = defaultActionRegistry();
   const app = await buildApp({ config, db: db.pool, services: opts.services, cluster: demo?.cluster, actions });
   try {
@@ -67,6 +69,8 @@ export async function startServer(config: Config, print: (line: string) => void 
     lease: kube ? config.PILOTHOUSE_LEASE : 'postgres', leaseNamespace: config.PILOTHOUSE_LEASE_NAMESPACE, leaseTtlMs: config.PILOTHOUSE_LEASE_TTL_SECONDS * 1000,
     snapshots: config.WORKSPACE_SNAPSHOT_CLASS ? { className: config.WORKSPACE_SNAPSHOT_CLASS, retentionDays: config.WORKSPACE_SNAPSHOT_RETENTION_DAYS } : undefined,
     reactive: config.PROMETHEUS_URL ? { prometheus: promQuery(config.PROMETHEUS_URL) } : {},
+    prices: (at) => infraRatesAt(db.pool, at),
+    fleetCost: (now) => fleetCostToday(db.pool, now),
     log: (msg, fields) => app.log.info({ ...fields, component: 'controllers' }, msg),
     remediation: {
       registry: actions,

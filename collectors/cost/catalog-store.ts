@@ -84,3 +84,13 @@ export async function loadCatalogFile(db: Queryable, path: string): Promise<{ ad
   await addCatalog(db, doc, `file:${path}`);
   return { added: true, version: doc.version };
 }
+
+/** The infrastructure rates in force as numbers (USD per vCPU-hour and GiB-hour), for controllers' estimates. */
+export async function infraRatesAt(db: Queryable, at: Date): Promise<{ cpuHour: { onDemand: number; spot: number }; gbHour: { onDemand: number; spot: number } } | null> {
+  const r = await ratesAt(db, at);
+  if (!r) return null;
+  return {
+    cpuHour: { onDemand: Number(r.cpuHour.onDemand), spot: Number(r.cpuHour.spot) },
+    gbHour: { onDemand: Number(r.gbHour.onDemand), spot: Number(r.gbHour.spot) },
+  };
+}

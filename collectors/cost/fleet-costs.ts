@@ -70,3 +70,17 @@ export async function compactFleetCost(db: Db, now = new Date(), keepDays = MINU
     return rows[0]!;
   });
 }
+
+/**
+ * Today's fleet cost (UTC day) and its current rate, USD per hour: the last 10 sampled
+ * minutes' cost × 60 ÷ minutes sampled. Null before any minute of today was sampled.
+ */
+export async function fleetCostToday(db: Queryable, now = new Date()): Promise<{ soFarUsd: number; ratePerHourUsd: number } | null> {
+  const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  const soFar = await fleetCosts(db, { from: dayStart, to: now });
+  const { rows } = await db.query<{ total: string | null; minutes: number }>(
+    `SELECT sum(total)::text AS total, count(DISTINCT sample_minute)::int AS minutes FROM fleet_cost_samples
+      WHERE sample_minute >= greatest($1::timestamptz, $2::timestamptz - interval '10 minutes') AND sample_minute < $2`, [dayStart, now]);
+  if (!rows[0]?.minutes) return null;
+  return { soFarUsd: Number(soFar.total), ratePerHourUsd: new Decimal(rows[0].total ?? 0).mul(60).div(rows[0].minutes).toNumber() };
+}

@@ -3,6 +3,7 @@
 // controller then scales or deletes the objects).
 import { transitionWorkspace } from '../../tenancy/workspaces.ts';
 import type { Controller } from '../runtime/types.ts';
+import { IDLE_PAUSE_CAP_MINUTES, readTunings } from '../runtime/tunings.ts';
 import { decideReaper, reaperLimits, type ReaperAction, type ReaperObservation } from './decide.ts';
 
 export const REAPER = 'idle-reaper';
@@ -18,11 +19,14 @@ export function createReaperController(opts: { schedule?: string } = {}): Contro
            FROM workspaces w JOIN tenants t ON t.id = w.tenant_id
           WHERE w.state IN ('running', 'paused')`,
       );
+      // The cost guard may cap the idle time fleet-wide (never below a minute).
+      const cap = (await readTunings(ctx.db)).get(IDLE_PAUSE_CAP_MINUTES)?.value;
+      const capped = (l: ReturnType<typeof reaperLimits>) => (cap !== undefined && cap >= 1 && cap < l.idleMinutes ? { ...l, idleMinutes: cap } : l);
       return {
         now: ctx.now,
         workspaces: rows.map((r) => ({
           id: r.id, tenantId: r.tenant_id, state: r.state, version: r.version, runningAt: r.running_at,
-          pausedAt: r.paused_at, lastActivityAt: r.last_activity_at, limits: reaperLimits(r.config),
+          pausedAt: r.paused_at, lastActivityAt: r.last_activity_at, limits: capped(reaperLimits(r.config)),
         })),
       };
     },

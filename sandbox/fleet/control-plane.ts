@@ -404,11 +404,30 @@ export class ControlPlane {
     return bound;
   }
 
+  /**
+   * The node lifecycle controller's side of a lost node: its pods are marked not ready
+   * (Ready=False), and their kubelet no longer moves them on.
+   */
+  nodeLost(node: string): void {
+    const t = k8sTime(new Date(this.now()));
+    for (const pod of this.store.list(R.pods, undefined).items) {
+      if (pod.spec?.nodeName !== node) continue;
+      this.safeUpdate(() => {
+        let conditions = setCondition(pod.status?.conditions, { type: 'Ready', status: 'False', reason: 'NodeLost', message: 'Node is not ready' }, t);
+        conditions = setCondition(conditions, { type: 'ContainersReady', status: 'False' }, t);
+        this.store.update(R.pods, pod.metadata.namespace, pod.metadata.name, { ...pod, status: { ...pod.status, conditions } }, { subresource: 'status' });
+      });
+    }
+  }
+
   private kubelets(): void {
     const now = this.now();
     const t = k8sTime(new Date(now));
+    // A node whose kubelet is not posting status runs nothing on: no starts, no confirmed deletions.
+    const lost = new Set(this.store.list(R.nodes, undefined).items
+      .filter((n) => (n.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'Unknown')).map((n) => n.metadata.name));
     for (const pod of this.store.list(R.pods, undefined).items) {
-      if (!pod.spec?.nodeName) continue;
+      if (!pod.spec?.nodeName || lost.has(pod.spec.nodeName)) continue;
       const ns = pod.metadata.namespace!;
       if (pod.metadata.deletionTimestamp) {
         const grace = (pod.metadata.deletionGracePeriodSeconds ?? 30) * 1000;

@@ -7,6 +7,7 @@ import { NodePools } from './nodes.ts';
 import { FleetMetrics } from './metrics.ts';
 import { DEMO_TIMINGS, demoNodePools, type FleetTimings, type NodePoolSpec } from './catalogue.ts';
 import { seeded } from './random.ts';
+import { RegionGateways } from './regions.ts';
 
 export interface FleetOptions {
   pools?: NodePoolSpec[];
@@ -20,6 +21,7 @@ export class Fleet {
   readonly pools: NodePools;
   readonly controlPlane: ControlPlane;
   readonly metrics: FleetMetrics;
+  readonly regions: RegionGateways;
   readonly timings: FleetTimings;
   private timer?: NodeJS.Timeout;
   private pending?: NodeJS.Immediate;
@@ -36,6 +38,8 @@ export class Fleet {
     this.pools = new NodePools(this.store, opts.pools ?? demoNodePools(), this.timings, rnd, this.controlPlane);
     this.metrics = new FleetMetrics(this.store, rnd);
     api.metrics = this.metrics;
+    this.regions = new RegionGateways(this.store);
+    api.gateways = this.regions;
     this.onError = opts.onError ?? ((err) => console.error('sandbox fleet:', err));
   }
 

@@ -21,6 +21,11 @@ import type { Random } from './random.ts';
 const NODES = resourceByKey('nodes');
 const PODS = resourceByKey('pods');
 export const POOL_NAME_LABEL = 'pilothouse.io/pool';
+/** aws-node-termination-handler's spot interruption taint */
+export const SPOT_ITN_TAINT = 'aws-node-termination-handler/spot-itn';
+/** when a reclaimed node goes (the instance-action notice's time) */
+export const DEADLINE_ANNOTATION = 'pilothouse.io/interruption-deadline';
+export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
 /**
  * cluster-autoscaler's --expendable-pods-priority-cutoff default. Strictly below it a pod is
  * expendable; the overprovisioning recipe's placeholders run at exactly -10, so they do
@@ -194,11 +199,62 @@ export class NodePools {
     }
   }
 
-  /** A spot reclaim: the warning, a cordon, and the node's removal after the notice. */
-  reclaim(node: StoredObject): void {
-    this.reclaiming.set(node.metadata.name, this.now() + this.timings.spotNoticeMs);
+  /**
+   * A spot reclaim as a node termination handler reports it: a warning event, the node
+   * cordoned and tainted `aws-node-termination-handler/spot-itn` with the instance-action
+   * time as an annotation (the deadline), and the node's removal at that deadline.
+   */
+  reclaim(node: StoredObject): { deadline: string } {
+    const at = this.now();
+    const deadline = at + this.timings.spotNoticeMs;
+    this.reclaiming.set(node.metadata.name, deadline);
     this.controlPlane.event(node, 'Warning', 'SpotInterruption', `Spot instance ${node.metadata.name} will be reclaimed in ${Math.round(this.timings.spotNoticeMs / 1000)} s`, 'sandbox-cloud-provider');
-    const taints = [...(node.spec?.taints ?? []), { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule', timeAdded: k8sTime() }];
-    this.store.update(NODES, undefined, node.metadata.name, { ...node, spec: { ...node.spec, unschedulable: true, taints } });
+    const added = k8sTime(new Date(at));
+    const taints = [
+      ...(node.spec?.taints ?? []).filter((t: { key: string }) => t.key !== 'node.kubernetes.io/unschedulable' && t.key !== SPOT_ITN_TAINT),
+      { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule', timeAdded: added },
+      { key: SPOT_ITN_TAINT, value: `spot-itn-${Math.floor(at / 1000)}`, effect: 'NoSchedule', timeAdded: added },
+    ];
+    const cur = this.store.get(NODES, undefined, node.metadata.name);
+    const annotations = { ...cur.metadata.annotations, [DEADLINE_ANNOTATION]: new Date(deadline).toISOString() };
+    this.store.update(NODES, undefined, cur.metadata.name, { ...cur, metadata: { ...cur.metadata, annotations }, spec: { ...cur.spec, unschedulable: true, taints } });
+    return { deadline: new Date(deadline).toISOString() };
+  }
+
+  /**
+   * The node stops posting status (kubelet dead, network cut): the node lifecycle controller
+   * sets Ready to Unknown, taints it unreachable, and marks its pods not ready. Its pods stay
+   * bound; a graceful delete of them never finishes (no kubelet confirms it), a forced one does.
+   */
+  fail(name: string): void {
+    const cur = this.store.get(NODES, undefined, name);
+    const t = k8sTime(new Date(this.now()));
+    const conditions = (cur.status?.conditions ?? []).map((c: any) => (['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'].includes(c.type)
+      ? { ...c, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: t }
+      : c));
+    const taints = [
+      ...(cur.spec?.taints ?? []).filter((x: { key: string }) => x.key !== UNREACHABLE_TAINT),
+      { key: UNREACHABLE_TAINT, effect: 'NoSchedule', timeAdded: t },
+      { key: UNREACHABLE_TAINT, effect: 'NoExecute', timeAdded: t },
+    ];
+    const withTaints = this.store.update(NODES, undefined, name, { ...cur, spec: { ...cur.spec, taints } });
+    this.store.update(NODES, undefined, name, { ...withTaints, status: { ...withTaints.status, conditions } }, { subresource: 'status' });
+    this.controlPlane.nodeLost(name);
+  }
+
+  /** The kubelet is back: Ready again, the unreachable taints lifted. */
+  recover(name: string): void {
+    const cur = this.store.get(NODES, undefined, name);
+    const t = k8sTime(new Date(this.now()));
+    const ok: Record<string, [string, string]> = {
+      Ready: ['True', 'KubeletReady'], MemoryPressure: ['False', 'KubeletHasSufficientMemory'],
+      DiskPressure: ['False', 'KubeletHasNoDiskPressure'], PIDPressure: ['False', 'KubeletHasSufficientPID'],
+    };
+    const conditions = (cur.status?.conditions ?? []).map((c: any) => (ok[c.type]
+      ? { ...c, status: ok[c.type]![0], reason: ok[c.type]![1], message: c.type === 'Ready' ? 'kubelet is posting ready status' : '', lastTransitionTime: t, lastHeartbeatTime: t }
+      : c));
+    const taints = (cur.spec?.taints ?? []).filter((x: { key: string }) => x.key !== UNREACHABLE_TAINT);
+    const next = this.store.update(NODES, undefined, name, { ...cur, spec: { ...cur.spec, taints } });
+    this.store.update(NODES, undefined, name, { ...next, status: { ...next.status, conditions } }, { subresource: 'status' });
   }
 }

@@ -29,6 +29,18 @@ export interface MetricsProvider {
   pods(namespace?: string): MetricsItem[];
 }
 
+/** Region front doors the health checks reach (the fleet provides them). */
+export interface GatewayProvider {
+  list(): Array<{ name: string; up: boolean }>;
+  known(region: string): boolean;
+  state(region: string): { up: true } | { up: false; mode: 'hang' | 'refuse' };
+  down(region: string, mode?: 'hang' | 'refuse'): void;
+  up(region: string): void;
+}
+
+/** how long a region in a `hang` outage holds a probe before dropping the connection */
+export const HANG_MS = 30_000;
+
 export interface ApiServerOptions {
   store?: ObjectStore;
   faults?: FaultInjector;
@@ -112,8 +124,42 @@ export class SandboxApiServer {
   readonly volumes: Volumes;
   readonly rbac: boolean;
   metrics: MetricsProvider;
+  gateways?: GatewayProvider;
   readonly app: FastifyInstance;
   private readonly held = new Set<ServerResponse>();
+
+  /** Region health endpoints and the switch that takes a region down and back. */
+  private regionRoutes(): void {
+    const region = (req: FastifyRequest) => {
+      const name = (req.params as { name: string }).name;
+      if (!this.gateways?.known(name)) throw new ApiError(404, 'NotFound', `region "${name}" has no nodes in this fleet`);
+      return name;
+    };
+    this.app.get('/sandbox/v1/regions', UNTRACED, async () => ({ regions: this.gateways?.list() ?? [] }));
+    this.app.get('/sandbox/v1/regions/:name/healthz', UNTRACED, async (req, reply) => {
+      const state = this.gateways?.state(region(req));
+      if (!state || state.up) return reply.type('text/plain').send('ok');
+      if (state.mode === 'refuse') return reply.code(503).type('text/plain').send('region unavailable');
+      // A dead front door: no answer until the checker gives up.
+      reply.hijack();
+      this.held.add(reply.raw);
+      const timer = setTimeout(() => reply.raw.destroy(), HANG_MS);
+      timer.unref();
+      reply.raw.on('close', () => { clearTimeout(timer); this.held.delete(reply.raw); });
+    });
+    this.app.post('/sandbox/v1/regions/:name/outage', UNTRACED, async (req, reply) => {
+      const name = region(req);
+      const body = (parseBody(req) ?? {}) as { mode?: string };
+      if (body.mode !== undefined && body.mode !== 'hang' && body.mode !== 'refuse') throw badRequest('mode must be "hang" (probes get no answer) or "refuse" (503)');
+      this.gateways!.down(name, (body.mode as 'hang' | 'refuse' | undefined) ?? 'hang');
+      return reply.code(201).send({ region: name, up: false });
+    });
+    this.app.delete('/sandbox/v1/regions/:name/outage', UNTRACED, async (req) => {
+      const name = region(req);
+      this.gateways!.up(name);
+      return { region: name, up: true };
+    });
+  }
   private readonly watchers = new Set<() => void>();
 
   constructor(opts: ApiServerOptions = {}) {
@@ -155,6 +201,7 @@ export class SandboxApiServer {
       if (!this.volumes.write(req.params.ns, req.params.name, body.files)) throw notFound(resourceByKey('persistentvolumeclaims'), req.params.name);
       return { files: this.volumes.read(req.params.ns, req.params.name) };
     });
+    this.regionRoutes();
     this.app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/*', ...UNTRACED, handler: (req, reply) => this.dispatch(req, reply) });
     this.app.addHook('onClose', async () => {
       for (const stop of this.watchers) stop();

@@ -21,6 +21,7 @@ export const PERMISSIONS = [
   'meters:write', 'prices:write', 'billing:write', 'slo:read', 'slo:write', 'loadtests:read', 'loadtests:write',
   // alerts in (only the alerts token role and admins send them), remediation and notifications
   'alerts:ingest', 'alerts:read', 'remediation:read', 'remediation:write', 'remediation:approve', 'notifications:read', 'notifications:write',
+  'regions:read', 'regions:failover',
   // platform-scoped, except controllers:read, which tenant roles hold for their own tenant's decisions
   'controllers:read', 'controllers:write',
 ] as const;
@@ -38,7 +39,7 @@ export const TENANT_ROLE_PERMISSIONS: Record<TenantRole, readonly Permission[]> 
 
 export const PLATFORM_ROLE_PERMISSIONS: Record<PlatformRole, readonly Permission[]> = {
   admin: PERMISSIONS,
-  sre: [...READS, 'workspaces:write', 'fleet:write', 'controllers:write', 'slo:write', 'loadtests:write', 'remediation:write', 'remediation:approve', 'notifications:write'],
+  sre: [...READS, 'workspaces:write', 'fleet:write', 'controllers:write', 'slo:write', 'loadtests:write', 'remediation:write', 'remediation:approve', 'notifications:write', 'regions:failover'],
   viewer: READS,
 };
 

@@ -25,5 +25,7 @@ import alerts from './alerts.ts';
 import remediation from './remediation.ts';
 import notifications from './notifications.ts';
 import autoscaling from './autoscaling.ts';
+import regions from './regions.ts';
+import capacity from './capacity.ts';
 
-export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, workspaceRestore, usageEvents, usage, pricing, otlp, faro, frontend, traces, controllers, quota, fleetMode, slo, fleetCosts, fleet, loadtests, autoscaling, alerts, remediation, notifications];
+export const FEATURE_ROUTES: FastifyPluginAsync[] = [health, me, tenants, members, tokens, workspaces, workspaceRestore, usageEvents, usage, pricing, otlp, faro, frontend, traces, controllers, quota, fleetMode, slo, fleetCosts, fleet, loadtests, autoscaling, alerts, remediation, notifications, regions, capacity];

@@ -29,7 +29,16 @@ test('a platform admin sees each region\'s node pools and the fleet cost with it
     metadata: { name: 'ws-1', labels: { 'pilothouse.io/workspace': 'ws-1' } },
     spec: { containers: [{ name: 'sandbox', image: 'openhands', resources: { requests: { cpu: '2', memory: '4Gi' } } }] },
   });
-  await waitFor('the workspace pod running', async () => store.get(resourceByKey('pods'), ns, 'ws-1').status?.phase === 'Running');
+  // A second one on spot capacity: 2 cores × (0.040 − 0.012) + 4 GiB × (0.0050 − 0.0015) = 0.0700 USD/h saved.
+  store.create(resourceByKey('pods'), ns, {
+    metadata: { name: 'ws-2', labels: { 'pilothouse.io/workspace': 'ws-2' } },
+    spec: {
+      nodeSelector: { 'pilothouse.io/node-pool': 'spot', 'topology.kubernetes.io/region': 'eu-west-1' },
+      tolerations: [{ key: 'pilothouse.io/spot', operator: 'Exists', effect: 'NoSchedule' }],
+      containers: [{ name: 'sandbox', image: 'openhands', resources: { requests: { cpu: '2', memory: '4Gi' } } }],
+    },
+  });
+  await waitFor('the workspace pods running', async () => ['ws-1', 'ws-2'].every((n) => store.get(resourceByKey('pods'), ns, n).status?.phase === 'Running'));
   // One collected minute, as the per-minute job would store it.
   await collectFleetCost(t.db, cluster.kube());
 
@@ -50,5 +59,7 @@ test('a platform admin sees each region\'s node pools and the fleet cost with it
   assert.match(await totals.getByRole('row').filter({ hasText: 'Acme Robotics' }).textContent() ?? '', /Acme Robotics\s*\$0\.\d{4}/);
   assert.match(await totals.getByRole('row').filter({ hasText: 'idle (unallocated)' }).textContent() ?? '', /idle \(unallocated\)\s*\$0\.\d{4}\s*\d+%/);
   assert.match(await page.getByTestId('idle-share').textContent() ?? '', /Idle \(unallocated\): \$0\.\d{4}, \d+% of the fleet's cost/);
+  // Spot savings against all on-demand, from the catalogue's rates.
+  assert.match(await page.getByTestId('spot-saving').textContent() ?? '', /\$0\.0700\/h/);
   assert.deepEqual(errors, []);
 });

@@ -35,7 +35,7 @@ test('the standby takes over from a leader killed mid-loop, and no action is don
   const ns = `tenant-${tenant.id}`;
 
   // Bring the workspaces up with an in-process replica, then stop it (releasing the lease).
-  const warmup = buildRuntime({ db: t.db, kube: cluster.kube(), holder: 'warmup', leaseTtlMs: 2_000, schedules: { 'workspace-lifecycle': '* * * * * *', 'idle-reaper': '0 0 0 1 1 *', 'quota-enforcer': '0 0 0 1 1 *', 'headroom-autoscaler': '0 0 0 1 1 *' } });
+  const warmup = buildRuntime({ db: t.db, kube: cluster.kube(), holder: 'warmup', leaseTtlMs: 2_000, schedules: { 'workspace-lifecycle': '* * * * * *', 'idle-reaper': '0 0 0 1 1 *', 'quota-enforcer': '0 0 0 1 1 *', 'headroom-autoscaler': '0 0 0 1 1 *', 'spot-converter': '0 0 0 1 1 *', 'cost-guard': '0 0 0 1 1 *', 'region-failover': '0 0 0 1 1 *', 'node-repair': '0 0 0 1 1 *' } });
   await warmup.start();
   const ids: string[] = [];
   try {

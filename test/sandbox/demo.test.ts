@@ -32,6 +32,14 @@ test('without KUBECONFIG, start runs the sandbox API server, says the fleet is s
     const { rows: tenants } = await pool.query(`SELECT id FROM tenants WHERE config->>'demo' = 'true'`);
     assert.equal(tenants.length, 4, 'the demo tenants were created');
     await eventually('a synthetic workspace', async () => (await pool.query('SELECT count(*)::int AS n FROM workspaces')).rows[0].n > 0, 20_000, 200);
+    // Two regions, health-checked at their sandbox front doors; the first by priority is routed to.
+    const { rows: regions } = await pool.query(`SELECT name, priority, probe_url FROM regions ORDER BY priority`);
+    assert.deepEqual(regions.map((r) => r.name), ['eu-west-1', 'us-east-1']);
+    assert.equal(await (await fetch(regions[0].probe_url)).text(), 'ok');
+    await eventually('routing to eu-west-1', async () => {
+      const cm = await core.readNamespacedConfigMap({ namespace: 'pilothouse-system', name: 'pilothouse-routing' }).catch(() => null);
+      return cm?.data?.activeRegion === 'eu-west-1';
+    }, 20_000, 200);
   } finally {
     await running.stop();
   }

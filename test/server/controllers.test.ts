@@ -33,7 +33,7 @@ test('the overview lists every controller with its switches, last run and the le
   const res = await t.app.inject({ url: '/api/v1/controllers', headers: bearer(viewer) });
   assert.equal(res.statusCode, 200);
   const body = res.json();
-  assert.deepEqual(body.controllers.map((c: { name: string }) => c.name).sort(), ['headroom-autoscaler', 'idle-reaper', 'quota-enforcer', 'reactive-autoscaler', 'rightsizer', 'workspace-lifecycle', 'workspace-snapshots']);
+  assert.deepEqual(body.controllers.map((c: { name: string }) => c.name).sort(), ['cost-guard', 'headroom-autoscaler', 'idle-reaper', 'node-repair', 'quota-enforcer', 'reactive-autoscaler', 'region-failover', 'remediation', 'rightsizer', 'spot-converter', 'workspace-lifecycle', 'workspace-snapshots']);
   assert.equal(body.lease.holder, 'api-test-replica');
   assert.equal(body.lease.held, true);
   const reaper = body.controllers.find((c: { name: string }) => c.name === 'idle-reaper');

@@ -874,6 +874,344 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/capacity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Spot savings against all on-demand, the capacity policy, the cost guard's forecast and measures, spot interruptions, workspaces moved off failed nodes */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            brake: {
+                                /** Format: date-time */
+                                changedAt: string;
+                                engaged: boolean;
+                                failing: number;
+                                total: number;
+                            } | null;
+                            costGuard: {
+                                dailyLimitUsd: number;
+                                forecastUsd: number | null;
+                                measures: {
+                                    name: string;
+                                    reason: string;
+                                    setBy: string;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                    value: number;
+                                }[];
+                                ratePerHourUsd: number | null;
+                                soFarUsd: number | null;
+                            };
+                            interruptions: {
+                                /** Format: date-time */
+                                deadline: string;
+                                /** Format: date-time */
+                                holdUntil: string;
+                                movedAt: string | null;
+                                node: string;
+                                /** Format: date-time */
+                                noticedAt: string;
+                                pool: string;
+                                replicas: number;
+                                tookMs: number | null;
+                                workloads: string[];
+                            }[];
+                            moves: {
+                                /** Format: date-time */
+                                movedAt: string;
+                                newNode: string | null;
+                                node: string;
+                                pod: string;
+                                reason: string;
+                                runningAt: string | null;
+                                tenantId: string;
+                                tookMs: number | null;
+                                workspaceId: string;
+                            }[];
+                            policy: {
+                                costGuard: {
+                                    /** @description the fleet's cost per UTC day not to pass */
+                                    dailyLimitUsd: number;
+                                    idlePause: {
+                                        /** @description the shortest idle time before pause the guard may set */
+                                        minMinutes: number;
+                                        /** @description how much each step shortens it; 0 disables */
+                                        stepMinutes: number;
+                                    };
+                                    /** @description how much each step raises every workload's spot target (up to its maxSpotShare); 0 disables */
+                                    spotShareStep: number;
+                                    /** @description undo measures once the forecast is under limit × (1 − undoBelow) */
+                                    undoBelow: number;
+                                    warmPool: {
+                                        /** @description the smallest share of the planned warm pool the guard may keep */
+                                        minFactor: number;
+                                        /** @description how much each step shrinks it; 0 disables */
+                                        step: number;
+                                    };
+                                };
+                                spot: {
+                                    /** @description after an interruption notice, no conversion to spot in that pool for this long */
+                                    holdDownMinutes: number;
+                                    /** @description replicas moved between capacity types per run, at most */
+                                    movesPerRun: number;
+                                    workloads: {
+                                        /** @description the most the cost guard may raise the target to */
+                                        maxSpotShare: number;
+                                        name: string;
+                                        /** @description the least share of replicas kept on on-demand capacity, whatever the target */
+                                        onDemandFloor: number;
+                                        selector: {
+                                            matchLabels: {
+                                                [key: string]: string;
+                                            };
+                                        };
+                                        /** @description the share of replicas to run on spot capacity */
+                                        targetSpotShare: number;
+                                    }[];
+                                };
+                            };
+                            policyUpdatedBy: string | null;
+                            policyVersion: number | null;
+                            savings: {
+                                /** @description what they would cost on on-demand capacity */
+                                onDemandPerHourUsd: number;
+                                savingPerHourUsd: number;
+                                savingShare: number | null;
+                                /** @description cores requested on spot nodes */
+                                spotCpuRequested: number;
+                                spotMemoryRequestedBytes: number;
+                                /** @description what those requests cost on spot, per hour */
+                                spotPerHourUsd: number;
+                                spotShare: number | null;
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/capacity-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace the capacity policy (a new version; the controllers read it on their next run) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        costGuard: {
+                            /** @description the fleet's cost per UTC day not to pass */
+                            dailyLimitUsd: number;
+                            idlePause: {
+                                /** @description the shortest idle time before pause the guard may set */
+                                minMinutes: number;
+                                /** @description how much each step shortens it; 0 disables */
+                                stepMinutes: number;
+                            };
+                            /** @description how much each step raises every workload's spot target (up to its maxSpotShare); 0 disables */
+                            spotShareStep: number;
+                            /** @description undo measures once the forecast is under limit × (1 − undoBelow) */
+                            undoBelow: number;
+                            warmPool: {
+                                /** @description the smallest share of the planned warm pool the guard may keep */
+                                minFactor: number;
+                                /** @description how much each step shrinks it; 0 disables */
+                                step: number;
+                            };
+                        };
+                        spot: {
+                            /** @description after an interruption notice, no conversion to spot in that pool for this long */
+                            holdDownMinutes: number;
+                            /** @description replicas moved between capacity types per run, at most */
+                            movesPerRun: number;
+                            workloads: {
+                                /** @description the most the cost guard may raise the target to */
+                                maxSpotShare: number;
+                                name: string;
+                                /** @description the least share of replicas kept on on-demand capacity, whatever the target */
+                                onDemandFloor: number;
+                                selector: {
+                                    matchLabels: {
+                                        [key: string]: string;
+                                    };
+                                };
+                                /** @description the share of replicas to run on spot capacity */
+                                targetSpotShare: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            brake: {
+                                /** Format: date-time */
+                                changedAt: string;
+                                engaged: boolean;
+                                failing: number;
+                                total: number;
+                            } | null;
+                            costGuard: {
+                                dailyLimitUsd: number;
+                                forecastUsd: number | null;
+                                measures: {
+                                    name: string;
+                                    reason: string;
+                                    setBy: string;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                    value: number;
+                                }[];
+                                ratePerHourUsd: number | null;
+                                soFarUsd: number | null;
+                            };
+                            interruptions: {
+                                /** Format: date-time */
+                                deadline: string;
+                                /** Format: date-time */
+                                holdUntil: string;
+                                movedAt: string | null;
+                                node: string;
+                                /** Format: date-time */
+                                noticedAt: string;
+                                pool: string;
+                                replicas: number;
+                                tookMs: number | null;
+                                workloads: string[];
+                            }[];
+                            moves: {
+                                /** Format: date-time */
+                                movedAt: string;
+                                newNode: string | null;
+                                node: string;
+                                pod: string;
+                                reason: string;
+                                runningAt: string | null;
+                                tenantId: string;
+                                tookMs: number | null;
+                                workspaceId: string;
+                            }[];
+                            policy: {
+                                costGuard: {
+                                    /** @description the fleet's cost per UTC day not to pass */
+                                    dailyLimitUsd: number;
+                                    idlePause: {
+                                        /** @description the shortest idle time before pause the guard may set */
+                                        minMinutes: number;
+                                        /** @description how much each step shortens it; 0 disables */
+                                        stepMinutes: number;
+                                    };
+                                    /** @description how much each step raises every workload's spot target (up to its maxSpotShare); 0 disables */
+                                    spotShareStep: number;
+                                    /** @description undo measures once the forecast is under limit × (1 − undoBelow) */
+                                    undoBelow: number;
+                                    warmPool: {
+                                        /** @description the smallest share of the planned warm pool the guard may keep */
+                                        minFactor: number;
+                                        /** @description how much each step shrinks it; 0 disables */
+                                        step: number;
+                                    };
+                                };
+                                spot: {
+                                    /** @description after an interruption notice, no conversion to spot in that pool for this long */
+                                    holdDownMinutes: number;
+                                    /** @description replicas moved between capacity types per run, at most */
+                                    movesPerRun: number;
+                                    workloads: {
+                                        /** @description the most the cost guard may raise the target to */
+                                        maxSpotShare: number;
+                                        name: string;
+                                        /** @description the least share of replicas kept on on-demand capacity, whatever the target */
+                                        onDemandFloor: number;
+                                        selector: {
+                                            matchLabels: {
+                                                [key: string]: string;
+                                            };
+                                        };
+                                        /** @description the share of replicas to run on spot capacity */
+                                        targetSpotShare: number;
+                                    }[];
+                                };
+                            };
+                            policyUpdatedBy: string | null;
+                            policyVersion: number | null;
+                            savings: {
+                                /** @description what they would cost on on-demand capacity */
+                                onDemandPerHourUsd: number;
+                                savingPerHourUsd: number;
+                                savingShare: number | null;
+                                /** @description cores requested on spot nodes */
+                                spotCpuRequested: number;
+                                spotMemoryRequestedBytes: number;
+                                /** @description what those requests cost on spot, per hour */
+                                spotPerHourUsd: number;
+                                spotShare: number | null;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/controller-actions": {
         parameters: {
             query?: never;
@@ -3190,6 +3528,346 @@ export type paths = {
                 };
                 /** @description Default Response */
                 400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Regions with priority, role and health (recent checks), the failover history with measured RTO, and recent failover requests */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description newest first */
+                            failovers: {
+                                actor: string;
+                                firstFailedAt: string | null;
+                                fromRegion: string | null;
+                                id: number;
+                                kind: "automatic" | "manual" | "failback";
+                                reason: string;
+                                rtoMs: number | null;
+                                steps: unknown[];
+                                /** Format: date-time */
+                                switchedAt: string;
+                                toRegion: string;
+                            }[];
+                            regions: {
+                                autoFailback: boolean;
+                                /** @description newest first */
+                                checks: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    burnRate: number | null;
+                                    error: string | null;
+                                    httpStatus: number | null;
+                                    latencyMs: number | null;
+                                    ok: boolean;
+                                    probeOk: boolean;
+                                }[];
+                                health: {
+                                    /** @description length of the run of equal results at the newest end */
+                                    consecutive: number;
+                                    lastCheck: {
+                                        /** Format: date-time */
+                                        at: string;
+                                        burnRate: number | null;
+                                        error: string | null;
+                                        httpStatus: number | null;
+                                        latencyMs: number | null;
+                                        ok: boolean;
+                                        probeOk: boolean;
+                                    } | null;
+                                    /** @description healthy: the last check passed; failing: it failed, fewer than N in a row; failed: N or more in a row; unknown: never checked */
+                                    state: "healthy" | "failing" | "failed" | "unknown";
+                                };
+                                name: string;
+                                /** @description 1 is the first choice */
+                                priority: number;
+                                probeUrl: string;
+                                role: "active" | "standby";
+                                slos: string[];
+                            }[];
+                            /** @description the latest people's requests, newest first */
+                            requests: {
+                                actor: string;
+                                doneAt: string | null;
+                                error: string | null;
+                                failoverId: number | null;
+                                id: number;
+                                reason: string;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                toRegion: string;
+                            }[];
+                            settings: {
+                                failuresToFailover: number;
+                                holdDownSeconds: number;
+                                intervalSeconds: number;
+                                retryIntervalSeconds: number;
+                                successesToFailback: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regions/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Add a region or change its priority, health probe, failback and SLOs (which region is active changes only by failover) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description take traffic back automatically once healthy again (after the hold-down)
+                         * @default false
+                         */
+                        autoFailback: boolean;
+                        /** @description 1 is the first choice */
+                        priority: number;
+                        /** @description the region's health endpoint: 2xx within 5 s is a pass */
+                        probeUrl: string;
+                        /**
+                         * @description SLOs whose burn rate counts toward the region's health
+                         * @default []
+                         */
+                        slos: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description newest first */
+                            failovers: {
+                                actor: string;
+                                firstFailedAt: string | null;
+                                fromRegion: string | null;
+                                id: number;
+                                kind: "automatic" | "manual" | "failback";
+                                reason: string;
+                                rtoMs: number | null;
+                                steps: unknown[];
+                                /** Format: date-time */
+                                switchedAt: string;
+                                toRegion: string;
+                            }[];
+                            regions: {
+                                autoFailback: boolean;
+                                /** @description newest first */
+                                checks: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    burnRate: number | null;
+                                    error: string | null;
+                                    httpStatus: number | null;
+                                    latencyMs: number | null;
+                                    ok: boolean;
+                                    probeOk: boolean;
+                                }[];
+                                health: {
+                                    /** @description length of the run of equal results at the newest end */
+                                    consecutive: number;
+                                    lastCheck: {
+                                        /** Format: date-time */
+                                        at: string;
+                                        burnRate: number | null;
+                                        error: string | null;
+                                        httpStatus: number | null;
+                                        latencyMs: number | null;
+                                        ok: boolean;
+                                        probeOk: boolean;
+                                    } | null;
+                                    /** @description healthy: the last check passed; failing: it failed, fewer than N in a row; failed: N or more in a row; unknown: never checked */
+                                    state: "healthy" | "failing" | "failed" | "unknown";
+                                };
+                                name: string;
+                                /** @description 1 is the first choice */
+                                priority: number;
+                                probeUrl: string;
+                                role: "active" | "standby";
+                                slos: string[];
+                            }[];
+                            /** @description the latest people's requests, newest first */
+                            requests: {
+                                actor: string;
+                                doneAt: string | null;
+                                error: string | null;
+                                failoverId: number | null;
+                                id: number;
+                                reason: string;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                toRegion: string;
+                            }[];
+                            settings: {
+                                failuresToFailover: number;
+                                holdDownSeconds: number;
+                                intervalSeconds: number;
+                                retryIntervalSeconds: number;
+                                successesToFailback: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/regions/{name}/failover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fail over to this region (a human action, with a reason): the failover controller switches the routing within seconds, unless the region is unhealthy */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description why, for the failover history */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            actor: string;
+                            doneAt: string | null;
+                            error: string | null;
+                            failoverId: number | null;
+                            id: number;
+                            reason: string;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            toRegion: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            statusCode: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };

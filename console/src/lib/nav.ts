@@ -13,6 +13,7 @@ export const NAV: NavItem[] = [
   { href: '/workspaces', label: 'Workspaces', permission: 'workspaces:read' },
   { href: '/usage', label: 'Usage', permission: 'usage:read' },
   { href: '/fleet', label: 'Fleet', permission: 'fleet:read' },
+  { href: '/regions', label: 'Regions', permission: 'regions:read' },
   { href: '/traces', label: 'Traces', permission: 'telemetry:read' },
   { href: '/frontend', label: 'Frontend', permission: 'telemetry:read' },
   { href: '/slos', label: 'SLOs', permission: 'slo:read' },
