@@ -49,7 +49,7 @@ function callsInSource(): { calls: Call[]; apis: Set<string> } {
     const text = readFileSync(file, 'utf8');
     const where = file.slice(ROOT.length + 1);
     for (const m of text.matchAll(/k8s\.(\w+Api)\b/g)) apis.add(m[1]!);
-    for (const m of text.matchAll(/\b(core|apps|policy|coordination|scheduling)\.(read|list|create|replace|patch|delete|deleteCollection)(Namespaced)?([A-Z]\w*?)(Status|Scale)?(ForAllNamespaces)?\(/g)) {
+    for (const m of text.matchAll(/\b(core|apps|policy|coordination|scheduling)\.(read|list|create|replace|patch|delete|deleteCollection)(Namespaced)?([A-Z]\w*?)(Status|Scale|Eviction)?(ForAllNamespaces)?\(/g)) {
       const [, api, verb, , kind, sub] = m;
       const resource = plural(kind!) + (sub ? `/${sub.toLowerCase()}` : '');
       calls.push({ permission: `${API_GROUPS[api!]!.group}/${resource} ${VERBS[verb!]}`, where });
