@@ -3,6 +3,7 @@
 // utilisation against the roadmap's bands, and what the recommendations would change in
 // cost at the catalogue's on-demand rates. Composed here from the collector's samples, the
 // price catalogue and the pure recommender.
+import { Type } from 'typebox';
 import type { Queryable } from '../db/pool.ts';
 import { readWorkloadSamples, type StoredSample } from '../collectors/fleet/workload-samples.ts';
 import { ratesAt } from '../collectors/cost/catalog-store.ts';
@@ -37,6 +38,26 @@ export interface RightsizingReport {
   costChangePerMonth: number;
   rates: { cpuHour: number; gbHour: number } | null;
 }
+
+// The answer's schema (OpenAPI, and from it the console's types); it describes the shape above.
+const N = Type.Number();
+const OrNull = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const Estimate = Type.Object({ cpu: N, memory: N }, { description: 'cores and bytes per pod' });
+export const RightsizingReportSchema = Type.Object({
+  generatedAt: Type.String({ format: 'date-time' }),
+  recommendations: Type.Array(Type.Object({
+    namespace: Type.String(), workload: Type.String(), kind: Type.Union([Type.Literal('workspace'), Type.Literal('deployment')]), tenantId: OrNull(Type.String()),
+    costChangePerMonth: N, target: Estimate, lowerBound: Estimate, upperBound: Estimate, current: Estimate,
+    samples: N, historyDays: N, confidence: N, usage: Type.Object({ cpuP50: N, cpuP95: N, cpuMax: N, memoryMax: N }), pods: N,
+  })),
+  tenants: Type.Array(Type.Object({ tenantId: Type.String(), workspaces: N, resourceFactor: N, ratio: N })),
+  utilisation: Type.Object({
+    cpu: OrNull(N), memory: OrNull(N), cpuBand: Type.Array(N), memoryBand: Type.Array(N),
+    cpuVerdict: Type.String(), memoryVerdict: Type.String(), cpuAtTarget: OrNull(N), memoryAtTarget: OrNull(N),
+  }),
+  costChangePerMonth: N,
+  rates: OrNull(Type.Object({ cpuHour: N, gbHour: N })),
+});
 
 export async function rightsizingReport(db: Queryable, now = new Date(), tenantId?: string): Promise<RightsizingReport> {
   const [samples, rates] = await Promise.all([readWorkloadSamples(db, now, tenantId), ratesAt(db, now)]);

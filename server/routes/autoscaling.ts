@@ -9,7 +9,7 @@ import { WarmPool, warmPoolView } from '../../controllers/autoscaler/warm-pool-v
 import { raiseWarmPool, setWarmPoolCeiling, setWarmPoolPolicy, MAX_BOOST, MAX_BOOST_MINUTES } from '../../controllers/autoscaler/knobs.ts';
 import { actorOf } from '../auth/principal.ts';
 import { readRightsizingPolicy, setRightsizingPolicy } from '../../controllers/rightsizing/rightsizer.ts';
-import { rightsizingCsv, rightsizingReport } from '../rightsizing.ts';
+import { RightsizingReportSchema, rightsizingCsv, rightsizingReport } from '../rightsizing.ts';
 import { JsonObject, TenantParams, errors } from '../schemas.ts';
 
 const TargetParams = Type.Object({
@@ -99,7 +99,7 @@ export default async function autoscalingRoutes(app: FastifyInstance) {
 
   app.get<{ Querystring: Static<typeof Format> }>('/api/v1/fleet/rightsizing', {
     config: { auth: { permission: 'fleet:read' } },
-    schema: { tags: ['autoscaling'], summary: 'VPA-style request recommendations per workspace and Deployment with their inputs, each tenant\'s resource factor, fleet utilisation against the 70–80 % CPU / 75–85 % memory bands, and the cost change; ?format=csv exports', querystring: Format },
+    schema: { tags: ['autoscaling'], summary: 'VPA-style request recommendations per workspace and Deployment with their inputs, each tenant\'s resource factor, fleet utilisation against the 70–80 % CPU / 75–85 % memory bands, and the cost change; ?format=csv exports', querystring: Format, response: { 200: RightsizingReportSchema } },
   }, async (req, reply) => {
     const report = await rightsizingReport(app.db);
     if (req.query.format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="rightsizing.csv"').send(rightsizingCsv(report));

@@ -8,7 +8,6 @@ import { bearer, buildTestApp } from '../helper.ts';
 import { startTestCluster, waitFor } from '../controllers/cluster.ts';
 import { resourceByKey } from '../../sandbox/k8s/index.ts';
 import { loadCatalogFile } from '../../collectors/cost/catalog-store.ts';
-import { Kube } from '../../kube/client.ts';
 import { collectFleetCost } from '../../collectors/cost/fleet-collector.ts';
 
 const skip = skipWithout('chromium');
@@ -31,7 +30,7 @@ test('the Fleet page shows the warm pool forecast against starts, and rightsizin
     metadata: { name: 'ws-1', labels: { 'pilothouse.io/workspace': 'ws-1' } },
     spec: { containers: [{ name: 'sandbox', image: 'openhands', resources: { requests: { cpu: '2', memory: '4Gi' } } }] },
   });
-  const kube = new Kube({ server: cluster.api.url });
+  const kube = cluster.admin();
   await waitFor('the workspace pod with metrics', async () => {
     const m = await kube.custom.listNamespacedCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', namespace: ns, plural: 'pods' }) as { items: unknown[] };
     return m.items.length === 1;

@@ -53,3 +53,6 @@ export type RumApp = Item<Resp<'/api/v1/rum/apps'>>;
 export type RumConsole = Resp<'/api/v1/rum/console'>;
 export type VitalPoint = Item<Resp<'/api/v1/rum/apps/{appId}/vitals'>>;
 export type RumException = Item<Resp<'/api/v1/rum/apps/{appId}/exceptions'>>;
+export type LoadtestScenario = Item<Resp<'/api/v1/loadtest-scenarios'>['items']>;
+export type LoadtestRun = Item<Resp<'/api/v1/loadtest-runs'>['items']>;
+export type Rightsizing = Resp<'/api/v1/fleet/rightsizing'>;

@@ -2218,7 +2218,70 @@ export type paths = {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            costChangePerMonth: number;
+                            /** Format: date-time */
+                            generatedAt: string;
+                            rates: {
+                                cpuHour: number;
+                                gbHour: number;
+                            } | null;
+                            recommendations: {
+                                confidence: number;
+                                costChangePerMonth: number;
+                                /** @description cores and bytes per pod */
+                                current: {
+                                    cpu: number;
+                                    memory: number;
+                                };
+                                historyDays: number;
+                                kind: "workspace" | "deployment";
+                                /** @description cores and bytes per pod */
+                                lowerBound: {
+                                    cpu: number;
+                                    memory: number;
+                                };
+                                namespace: string;
+                                pods: number;
+                                samples: number;
+                                /** @description cores and bytes per pod */
+                                target: {
+                                    cpu: number;
+                                    memory: number;
+                                };
+                                tenantId: string | null;
+                                /** @description cores and bytes per pod */
+                                upperBound: {
+                                    cpu: number;
+                                    memory: number;
+                                };
+                                usage: {
+                                    cpuMax: number;
+                                    cpuP50: number;
+                                    cpuP95: number;
+                                    memoryMax: number;
+                                };
+                                workload: string;
+                            }[];
+                            tenants: {
+                                ratio: number;
+                                resourceFactor: number;
+                                tenantId: string;
+                                workspaces: number;
+                            }[];
+                            utilisation: {
+                                cpu: number | null;
+                                cpuAtTarget: number | null;
+                                cpuBand: number[];
+                                cpuVerdict: string;
+                                memory: number | null;
+                                memoryAtTarget: number | null;
+                                memoryBand: number[];
+                                memoryVerdict: string;
+                            };
+                        };
+                    };
                 };
             };
         };

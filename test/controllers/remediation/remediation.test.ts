@@ -56,7 +56,7 @@ test('a crash-looping pod named by an Alertmanager alert is restarted once, repe
   });
   const name = pod.metadata!.name!;
   pod.metadata!.annotations = { ...pod.metadata!.annotations, [CRASH_LOOP_ANNOTATION]: 'true' };
-  await w.kube.core.replaceNamespacedPod({ namespace: 'tenant-crash', name, body: pod });
+  await w.cluster.admin().core.replaceNamespacedPod({ namespace: 'tenant-crash', name, body: pod });
   await waitFor('pod crash-looping', async () => isCrashLooping(await w.kube.core.readNamespacedPod({ namespace: 'tenant-crash', name })));
 
   const startsAt = start();

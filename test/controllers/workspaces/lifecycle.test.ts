@@ -66,7 +66,9 @@ test('create → running → idle pause → resume → delete, each step once, o
   });
 
   const steps = (await applied(id)).map((a) => `${a.controller}: ${a.decision.replace(`${ns}/${name}`, '…')} [${a.status}]`);
+  // People's actions sit in the same audit log as the controllers' decisions.
   assert.deepEqual(steps, [
+    'person: create workspace e2e in eu-west-1 [applied]',
     'workspace-lifecycle: create PersistentVolumeClaim … [applied]',
     'workspace-lifecycle: create Service … [applied]',
     'workspace-lifecycle: create PodDisruptionBudget … [applied]',
@@ -75,8 +77,10 @@ test('create → running → idle pause → resume → delete, each step once, o
     'workspace-lifecycle: starting → running [applied]',
     'idle-reaper: pause: idle [applied]',
     'workspace-lifecycle: scale Deployment … 1→0 [applied]',
+    'person: resume workspace e2e [applied]',
     'workspace-lifecycle: scale Deployment … 0→1 [applied]',
     'workspace-lifecycle: starting → running [applied]',
+    'person: archive workspace e2e [applied]',
     'workspace-lifecycle: delete Deployment … [applied]',
     'workspace-lifecycle: delete PodDisruptionBudget … [applied]',
     'workspace-lifecycle: delete Service … [applied]',
