@@ -59,7 +59,12 @@ test('a conflict is answered with a fresh read, and the change is made on the fr
   assert.equal(after?.spec.replicas, 0);
   assert.equal(after?.metadata?.labels?.other, 'writer', 'the other writer\'s change survived: nothing was overwritten');
   const puts = cluster.writes(`/deployments/${name}`).filter((w) => w.method === 'PUT');
-  assert.deepEqual(puts.map((p) => p.status), [409, 200]);
+  // The raced write is refused (409) and the fresh one lands; the sandbox's own control plane
+  // may update the Deployment's status meanwhile, which is one more 409 answered the same way.
+  const statuses = puts.map((p) => p.status);
+  assert.equal(statuses[0], 409);
+  assert.equal(statuses.at(-1), 200);
+  assert.ok(statuses.slice(0, -1).every((s) => s === 409), `only conflicts before the write that landed: ${statuses}`);
 });
 
 test('a change the fresh read shows as already made is not made again', async () => {
