@@ -1,8 +1,8 @@
 // `npm run bench:sandbox`: requests per second the sandbox API server answers through the
-// real @kubernetes/client-node (one client, sequential, loopback), each verb beside a
+// real Kubernetes client through kube/ (one client, sequential, loopback), each verb beside a
 // baseline measured in the same run: GET /version, which does no store work. And the time
 // of one simulated control-plane pass over fleets of growing size.
-// @kubernetes/client-node 2.0.1 builds a new undici Agent (so a new connection) for every
+// The client library (2.0.1) builds a new undici Agent (so a new connection) for every
 // request when the cluster has TLS options (skipTLSVerify included); idle ones close after
 // undici's 4 s keep-alive. Each measurement is therefore a fixed count, with a pause after
 // it so sockets drain; the rates include that connection cost, as controllers pay it.
@@ -51,7 +51,7 @@ const rows: Array<[string, number]> = [
 ];
 await api.close();
 
-console.log(`sandbox API server through @kubernetes/client-node, ${REQUESTS} requests each, sequential`);
+console.log(`sandbox API server through the real client (kube/), ${REQUESTS} requests each, sequential`);
 console.log(`  baseline GET /version: ${baseline.toFixed(0)} req/s`);
 for (const [what, r] of rows) console.log(`  ${what}: ${r.toFixed(0)} req/s (${(r / baseline).toFixed(2)} × baseline)`);
 

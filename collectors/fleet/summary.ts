@@ -1,6 +1,6 @@
 // The live fleet as operators read it: regions → node pools → nodes, with what the pods
 // request of each node, spot share, workspace pods waiting, and what the nodes cost an hour.
-// Pure: the node and pod lists (as @kubernetes/client-node returns them) in, the summary out.
+// Pure: the node and pod lists (as the Kubernetes client in kube/ returns them) in, the summary out.
 import type { V1Node, V1Pod } from '../../kube/client.ts';
 import { Decimal } from 'decimal.js';
 import { parseQuantity } from '../../kube/quantity.ts';
